@@ -1,0 +1,1 @@
+"""Configuration and reference data for the portal."""

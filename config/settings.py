@@ -1,0 +1,145 @@
+"""Settings for each environment; every secret and address comes from the environment."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+DEFAULT_INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment lacks something the portal needs."""
+
+
+class Base:
+    ENV_NAME = "base"
+    SERVICE_NAME = "Safeguarding practice reviewer accreditation"
+    DEBUG = False
+    TESTING = False
+
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 4
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    SESSION_REFRESH_EACH_REQUEST = True
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    SEND_HSTS = True
+
+    EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+
+    SIGN_IN_ACCOUNT_LIMIT = "5 per 15 minutes"
+    SIGN_IN_ADDRESS_LIMIT = "20 per 15 minutes"
+    SIGN_UP_ADDRESS_LIMIT = "10 per hour"
+    EMAIL_LINK_ADDRESS_LIMIT = "10 per hour"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STRATEGY = "fixed-window"
+
+    MAIL_FROM = "Safeguarding reviewer accreditation <no-reply@accreditation.invalid>"
+    OUTBOX_MAX_ATTEMPTS = 12
+    OUTBOX_WATCH_INTERVAL = 5.0
+
+    LOG_JSON = True
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.INSTANCE_PATH = Path(env.get("INSTANCE_PATH", str(DEFAULT_INSTANCE)))
+        self.SECRET_KEY: str | None = env.get("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI: str | None = env.get("DATABASE_URL")
+        self.REDIS_URL: str | None = env.get("REDIS_URL")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.SMTP_HOST: str | None = env.get("SMTP_HOST")
+        self.SMTP_PORT = int(env.get("SMTP_PORT", "25"))
+        self.SMTP_USERNAME: str | None = env.get("SMTP_USERNAME")
+        self.SMTP_PASSWORD: str | None = env.get("SMTP_PASSWORD")
+        self.SMTP_STARTTLS = env.get("SMTP_STARTTLS", "false").lower() == "true"
+        self.MAIL_TRANSPORT = "smtp" if self.SMTP_HOST else "file"
+        self.OUTBOX_DIR = self.INSTANCE_PATH / "outbox"
+        self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000")
+        self.MAIL_FROM = env.get("MAIL_FROM", self.MAIL_FROM)
+        self.DEMO_PASSWORD: str | None = env.get("DEMO_PASSWORD")
+
+    def validate(self) -> None:
+        """Refuse to start without what this environment needs."""
+
+
+class Development(Base):
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False
+    SEND_HSTS = False
+    LOG_JSON = False
+    DEFAULT_DEMO_PASSWORD = "demo-password-2026"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or "development-only-not-secret"
+        self.SQLALCHEMY_DATABASE_URI = self.SQLALCHEMY_DATABASE_URI or (
+            f"sqlite:///{self.INSTANCE_PATH / 'portal.db'}"
+        )
+        self.DEMO_PASSWORD = self.DEMO_PASSWORD or self.DEFAULT_DEMO_PASSWORD
+
+
+class Test(Base):
+    ENV_NAME = "test"
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    SEND_HSTS = False
+    LOG_JSON = False
+    EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24
+    DEMO_PASSWORD_DEFAULT = "test-password-2026"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "test-only-not-secret"
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.DEMO_PASSWORD = self.DEMO_PASSWORD_DEFAULT
+
+
+class Production(Base):
+    ENV_NAME = "production"
+
+    def validate(self) -> None:
+        missing = [
+            name
+            for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
+            if not getattr(self, name)
+        ]
+        if missing:
+            labels = {"SECRET_KEY": "SECRET_KEY", "SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
+            names = ", ".join(labels[m] for m in missing)
+            raise ConfigError(f"Production configuration needs {names} in the environment.")
+        if self.SECRET_KEY is not None and len(self.SECRET_KEY) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+
+
+ENVIRONMENTS: dict[str, type[Base]] = {
+    "development": Development,
+    "test": Test,
+    "production": Production,
+}
+
+
+def settings_for(name: str | None = None) -> Base:
+    """Build the settings for an environment name (PORTAL_ENV; production unless told otherwise)."""
+    chosen = name or os.environ.get("PORTAL_ENV", "production")
+    try:
+        settings = ENVIRONMENTS[chosen]()
+    except KeyError as exc:
+        raise ConfigError(f"Unknown PORTAL_ENV {chosen!r}.") from exc
+    settings.validate()
+    return settings
+
+
+def as_mapping(settings: Base) -> dict[str, Any]:
+    return {key: getattr(settings, key) for key in dir(settings) if key.isupper()}

@@ -1,0 +1,102 @@
+"""The reviewer accreditation and professional development portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config.settings import ROOT, Base, as_mapping, settings_for
+
+
+def create_app(config: Base | str | None = None, **overrides: Any) -> Flask:
+    """Build the app; production settings unless PORTAL_ENV or `config` say otherwise."""
+    settings = config if isinstance(config, Base) else settings_for(config)
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "portal" / "static"),
+        static_url_path="/assets",
+        instance_path=str(settings.INSTANCE_PATH),
+        instance_relative_config=False,
+    )
+    app.config.update(as_mapping(settings))
+    app.config.update(overrides)
+
+    _configure_logging(app)
+    _configure_templates(app)
+    _init_extensions(app)
+    _register_core(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    from portal.core.logging import configure_logging
+
+    configure_logging(json_logs=bool(app.config["LOG_JSON"]))
+
+
+def _configure_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "portal" / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.core.db import configure_sqlite
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_core(app: Flask) -> None:
+    from portal.core.errors import register_error_handlers
+    from portal.core.requests import register_request_ids
+    from portal.core.security import register_security_headers
+    from portal.core.templating import register_template_helpers
+
+    register_request_ids(app)
+    register_security_headers(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal import admin, auth, home, organisations
+
+    auth.init_app(app)
+    for feature in (auth, home, admin, organisations):
+        app.register_blueprint(feature.bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal.auth.cli import users_cli
+    from portal.core.cli import outbox_cli
+    from portal.demo.cli import demo_cli
+    from portal.organisations.cli import organisations_cli
+
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(organisations_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,178 @@
+"""Administrators' pages: people, their roles and organisation, and the audit log."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.admin import bp, queries
+from portal.admin.forms import (
+    AuditFilterForm,
+    GrantRoleForm,
+    OrganisationForm,
+    RevokeRoleForm,
+    UserFilterForm,
+)
+from portal.auth import services as accounts
+from portal.auth.models import User
+from portal.auth.policies import can_change_roles
+from portal.core.errors import DomainError
+from portal.core.forms import apply_domain_error
+from portal.core.permissions import GRANTABLE_ROLES, Permission, Role, require_permission
+from portal.extensions import db
+from portal.organisations import queries as organisation_queries
+from portal.organisations.models import Organisation
+
+View = str | Response | tuple[str, int]
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def _load_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _grant_form() -> GrantRoleForm:
+    form = GrantRoleForm()
+    form.organisation.choices = [(0, "Not a commissioner")] + [
+        (o.id, o.name) for o in organisation_queries.active_partnerships()
+    ]
+    return form
+
+
+def _organisation_form(user: User) -> OrganisationForm:
+    form = OrganisationForm(organisation=user.organisation_id or 0)
+    form.organisation.choices = [(0, "No organisation")] + [
+        (o.id, f"{o.name} ({o.kind.label.lower()})")
+        for o in organisation_queries.active_organisations()
+    ]
+    return form
+
+
+def _render_user(user: User, **forms: object) -> str:
+    context: dict[str, object] = {
+        "user": user,
+        "can_change": can_change_roles(current_user, user),
+        "grant_form": forms.get("grant_form") or _grant_form(),
+        "organisation_form": forms.get("organisation_form") or _organisation_form(user),
+        "revoke_form": RevokeRoleForm(),
+        "events": queries.events_about_user(user),
+        "grantable": GRANTABLE_ROLES,
+    }
+    return render_template("admin/show_user.html", **context)
+
+
+@bp.route("")
+@require_permission(Permission.MANAGE_USERS)
+def index() -> View:
+    return render_template("admin/index.html", summary=queries.summary())
+
+
+@bp.route("/users")
+@require_permission(Permission.MANAGE_USERS)
+def list_users() -> View:
+    form = UserFilterForm(request.args)
+    form.role.choices = [("", "Any role")] + [(r.value, r.label) for r in GRANTABLE_ROLES]
+    page = queries.users(
+        text=(form.q.data or "").strip(), role=form.role.data or "", page=_page_number()
+    )
+    return render_template("admin/list_users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>")
+@require_permission(Permission.MANAGE_USERS)
+def show_user(user_id: int) -> View:
+    return _render_user(_load_user(user_id))
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+@require_permission(Permission.MANAGE_ROLES)
+def grant_role(user_id: int) -> View:
+    user = _load_user(user_id)
+    if not can_change_roles(current_user, user):
+        abort(403)
+    form = _grant_form()
+    if form.validate_on_submit():
+        organisation = (
+            db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
+        )
+        try:
+            accounts.grant_role(current_user, user, Role(form.role.data), organisation=organisation)
+        except DomainError as exc:
+            db.session.rollback()
+            user = _load_user(user_id)
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            flash(f"{user.name} now has the role {Role(form.role.data).label}.", "success")
+            return redirect(url_for("admin.show_user", user_id=user.id))
+    return _render_user(user, grant_form=form)
+
+
+@bp.route("/users/<int:user_id>/roles/remove", methods=["POST"])
+@require_permission(Permission.MANAGE_ROLES)
+def revoke_role(user_id: int) -> View:
+    user = _load_user(user_id)
+    if not can_change_roles(current_user, user):
+        abort(403)
+    form = RevokeRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    role = Role(form.role.data)
+    try:
+        accounts.revoke_role(current_user, user, role)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Removed the role {role.label} from {user.name}.", "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/organisation", methods=["POST"])
+@require_permission(Permission.MANAGE_USERS)
+def set_organisation(user_id: int) -> View:
+    user = _load_user(user_id)
+    form = _organisation_form(user)
+    if form.validate_on_submit():
+        organisation = (
+            db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
+        )
+        try:
+            accounts.set_organisation(current_user, user, organisation)
+        except DomainError as exc:
+            db.session.rollback()
+            user = _load_user(user_id)
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            flash("Organisation saved.", "success")
+            return redirect(url_for("admin.show_user", user_id=user.id))
+    return _render_user(user, organisation_form=form)
+
+
+@bp.route("/audit-log")
+@require_permission(Permission.VIEW_AUDIT_LOG)
+def audit_log() -> View:
+    form = AuditFilterForm(request.args or None)
+    form.subject_type.choices = [("", "Any subject")] + [
+        (s, s.replace("_", " ").capitalize()) for s in queries.subject_types()
+    ]
+    valid = form.validate() if request.args else True
+    page = queries.audit_events(
+        actor=(form.actor.data or "").strip(),
+        subject_type=form.subject_type.data or "",
+        subject_id=(form.subject_id.data or "").strip(),
+        date_from=form.date_from.data if valid else None,
+        date_to=form.date_to.data if valid else None,
+        page=_page_number(),
+    )
+    return render_template("admin/audit_log.html", form=form, page=page, valid=valid)

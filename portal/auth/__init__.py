@@ -1,0 +1,51 @@
+"""Accounts, roles and sign-in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal.extensions import db, login_manager
+
+bp = Blueprint("auth", __name__)
+
+IDLE_KEY = "_seen"
+
+
+def init_app(app: Flask) -> None:
+    from portal.auth.models import User
+
+    login_manager.session_protection = "basic"
+    login_manager.login_view = "auth.sign_in"
+
+    @login_manager.user_loader
+    def _load(identity: str) -> User | None:
+        user_id, _, token = identity.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+    idle_limit = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+
+    @app.before_request
+    def _end_idle_sessions() -> Response | None:
+        if request.endpoint in {"static", "home.healthz"} or not current_user.is_authenticated:
+            return None
+        now = datetime.now(UTC).timestamp()
+        seen = session.get(IDLE_KEY)
+        if isinstance(seen, int | float) and now - seen > idle_limit:
+            logout_user()
+            session.clear()
+            return redirect(url_for("auth.signed_out", idle=1))
+        session[IDLE_KEY] = now
+        return None
+
+
+from portal.auth import views  # noqa: E402,F401  (routes attach to bp)

@@ -1,0 +1,117 @@
+"""Accounts and the roles granted to them, with their history."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import Base, UTCDateTime, enum_column, utcnow
+from portal.core.permissions import Permission, Role, permissions_for
+
+if TYPE_CHECKING:
+    from portal.organisations.models import Organisation
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(default=True, nullable=False)
+    # Changing it ends every session of this user (password reset, sign out everywhere).
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), default=new_session_token, nullable=False
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(default=1, nullable=False)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user",
+        foreign_keys="RoleGrant.user_id",
+        order_by="RoleGrant.granted_at",
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    # Flask-Login's interface
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        held = {grant.role for grant in self.role_grants if grant.revoked_at is None}
+        return frozenset(held | {Role.APPLICANT})
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    def has_permission(self, permission: Permission) -> bool:
+        return permission in permissions_for(self.roles)
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    role: Mapped[Role] = mapped_column(
+        enum_column(Role, 32),
+        nullable=False,
+    )
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id], lazy="joined")
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id], lazy="joined")
+
+    __table_args__ = (
+        # One live grant of a role per user; revoked grants stay as history.
+        sa.Index(
+            "uq_role_grants_live",
+            "user_id",
+            "role",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+        sa.CheckConstraint(
+            "role <> 'applicant'", name="applicant_is_not_granted"
+        ),
+    )

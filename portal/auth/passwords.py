@@ -1,0 +1,59 @@
+"""Password hashing with argon2id, and the rules a new password must meet."""
+
+from __future__ import annotations
+
+import hashlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when no account matches, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+
+COMMON_PASSWORDS = frozenset(
+    {
+        "password123", "password1234", "1234567890", "qwertyuiop", "iloveyou123",
+        "passw0rd123", "letmein1234", "welcome1234", "safeguarding", "administrator",
+        "changeme123", "qwerty12345", "abc123456789", "password!23",
+    }
+)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a new password is not acceptable, or None (NCSC: length over complexity)."""
+    if len(password) < MIN_LENGTH:
+        return f"Password must be {MIN_LENGTH} characters or more"
+    if len(password) > MAX_LENGTH:
+        return f"Password must be {MAX_LENGTH} characters or fewer"
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(lowered)) < 4:
+        return "Password is too easy to guess: use three random words"
+    if email and lowered == email.lower():
+        return "Password must not be your email address"
+    if name and lowered.replace(" ", "") == name.lower().replace(" ", ""):
+        return "Password must not be your name"
+    return None
+
+
+def fingerprint(password_hash: str | None) -> str:
+    """A short value that changes whenever the password does, to make reset links single-use."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]

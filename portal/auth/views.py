@@ -1,0 +1,201 @@
+"""Account pages: sign up, confirm, sign in and out, reset a password, your account."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal.auth import bp, services
+from portal.auth.forms import EmailOnlyForm, NewPasswordForm, SignInForm, SignUpForm
+from portal.core.errors import DomainError
+from portal.core.forms import ActionForm, apply_domain_error
+from portal.core.permissions import public, require_sign_in
+from portal.core.security import safe_next
+from portal.extensions import db, limiter
+
+View = str | Response | tuple[str, int]
+
+
+def _account_key() -> str:
+    return "sign-in-account:" + services.normalise_email(request.form.get("email", ""))[:320]
+
+
+def _address_key() -> str:
+    return "sign-in-address:" + (request.remote_addr or "unknown")
+
+
+def _sign_in_failed(_response: Response) -> bool:
+    return bool(g.get("sign_in_failed"))
+
+
+def _limit(name: str) -> str:
+    return str(current_app.config[name])
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("SIGN_UP_ADDRESS_LIMIT"), key_func=_address_key, methods=["POST"])
+def sign_up() -> View:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.dashboard"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            services.register_account(
+                name=form.name.data, email=form.email.data, password=form.password.data
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            session["check_email"] = services.normalise_email(form.email.data)
+            return redirect(url_for("auth.check_email"))
+    return render_template("auth/sign_up.html", form=form)
+
+
+@bp.route("/sign-up/check-your-email")
+@public
+def check_email() -> View:
+    return render_template("auth/check_email.html", email=session.get("check_email"))
+
+
+@bp.route("/confirm-email/<string:token>", methods=["GET", "POST"])
+@public
+def confirm_email(token: str) -> View:
+    form = ActionForm()
+    try:
+        user = services.user_for_confirmation(token)
+    except services.LinkProblem as exc:
+        return render_template("auth/link_problem.html", problem=exc, kind="confirm"), 400
+    if form.validate_on_submit():
+        services.confirm_email(token)
+        db.session.commit()
+        flash("Your email address is confirmed. You can now sign in.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/confirm_email.html", form=form, user=user)
+
+
+@bp.route("/confirm-email/resend", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("EMAIL_LINK_ADDRESS_LIMIT"), key_func=_address_key, methods=["POST"])
+def resend_confirmation() -> View:
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(form.email.data)
+        db.session.commit()
+        session["check_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("auth.check_email"))
+    return render_template("auth/resend_confirmation.html", form=form)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    lambda: _limit("SIGN_IN_ACCOUNT_LIMIT"),
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+    scope="sign-in-account",
+)
+@limiter.limit(
+    lambda: _limit("SIGN_IN_ADDRESS_LIMIT"),
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+    scope="sign-in-address",
+)
+def sign_in() -> View:
+    next_url = safe_next(request.args.get("next"), url_for("home.dashboard"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    form = SignInForm()
+    unconfirmed = False
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(email=form.email.data, password=form.password.data)
+        except services.EmailNotConfirmed as exc:
+            db.session.rollback()
+            unconfirmed = True
+            apply_domain_error(form, exc.message, exc.field)
+        except DomainError as exc:
+            db.session.rollback()
+            g.sign_in_failed = True
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            return redirect(next_url)
+    elif request.method == "POST":
+        g.sign_in_failed = True
+    return render_template("auth/sign_in.html", form=form, unconfirmed=unconfirmed)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@public
+def sign_out() -> View:
+    form = ActionForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        services.record_sign_out(current_user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+    return redirect(url_for("auth.signed_out"))
+
+
+@bp.route("/signed-out")
+@public
+def signed_out() -> View:
+    return render_template("auth/signed_out.html", timed_out=request.args.get("idle") == "1")
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("EMAIL_LINK_ADDRESS_LIMIT"), key_func=_address_key, methods=["POST"])
+def forgot_password() -> View:
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        session["check_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("auth.check_email_reset"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/forgot-password/check-your-email")
+@public
+def check_email_reset() -> View:
+    return render_template("auth/check_email_reset.html", email=session.get("check_email"))
+
+
+@bp.route("/reset-password/<string:token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> View:
+    try:
+        services.user_for_reset(token)
+    except services.LinkProblem as exc:
+        return render_template("auth/link_problem.html", problem=exc, kind="reset"), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("Your password has been changed. Sign in with your new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account")
+@require_sign_in
+def account() -> View:
+    return render_template("auth/account.html", user=current_user, sign_out_form=ActionForm())

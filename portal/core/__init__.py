@@ -1,0 +1,1 @@
+"""Shared kernel: database base, errors, permissions, audit, email, security. Imports no feature."""

@@ -1,0 +1,129 @@
+"""Roles, permissions and the route guards every view must carry."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Protocol, TypeVar, cast
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    REVIEWER = "reviewer"
+    ASSESSOR = "assessor"
+    QA_LEAD = "qa_lead"
+    COMMISSIONER = "commissioner"
+    ANALYST = "analyst"
+    ADMINISTRATOR = "administrator"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.APPLICANT: "Applicant",
+    Role.REVIEWER: "Accredited reviewer",
+    Role.ASSESSOR: "Assessor",
+    Role.QA_LEAD: "Quality assurance lead",
+    Role.COMMISSIONER: "Commissioner",
+    Role.ANALYST: "Government analyst",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+# Roles an administrator grants. Applicant is held by everyone who signs up.
+GRANTABLE_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.APPLICANT)
+
+
+class Permission(enum.StrEnum):
+    MANAGE_USERS = "manage_users"
+    MANAGE_ROLES = "manage_roles"
+    MANAGE_ORGANISATIONS = "manage_organisations"
+    VIEW_AUDIT_LOG = "view_audit_log"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.APPLICANT: frozenset(),
+    Role.REVIEWER: frozenset(),
+    Role.ASSESSOR: frozenset(),
+    Role.QA_LEAD: frozenset(),
+    Role.COMMISSIONER: frozenset(),
+    Role.ANALYST: frozenset(),
+    Role.ADMINISTRATOR: frozenset(
+        {
+            Permission.MANAGE_USERS,
+            Permission.MANAGE_ROLES,
+            Permission.MANAGE_ORGANISATIONS,
+            Permission.VIEW_AUDIT_LOG,
+        }
+    ),
+}
+
+
+def permissions_for(roles: set[Role] | frozenset[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+class Principal(Protocol):
+    """What the guards need to know about the signed-in user."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    def has_permission(self, permission: Permission) -> bool: ...
+
+
+ACCESS_ATTRIBUTE = "_portal_access"
+
+
+def _mark(view: F, access: str) -> F:
+    setattr(view, ACCESS_ATTRIBUTE, access)
+    return view
+
+
+def _to_sign_in() -> Any:
+    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+def public(view: F) -> F:
+    """Anyone may open this route, signed in or not."""
+    return _mark(view, "public")
+
+
+def require_sign_in(view: F) -> F:
+    """Any signed-in user may open this route."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return _to_sign_in()
+        return view(*args, **kwargs)
+
+    return _mark(cast(F, guarded), "sign_in")
+
+
+def require_permission(permission: Permission) -> Callable[[F], F]:
+    """Only signed-in users whose roles carry `permission` may open this route."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            user = cast(Principal, current_user)
+            if not user.is_authenticated:
+                return _to_sign_in()
+            if not user.has_permission(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return _mark(cast(F, guarded), f"permission:{permission.value}")
+
+    return decorate

@@ -1,0 +1,1 @@
+"""Invented demonstration data, so that every page has something real to show."""

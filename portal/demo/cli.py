@@ -1,0 +1,40 @@
+"""The `demo` command: load invented demonstration data (never in production)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from portal.demo.services import DEMO_ACCOUNTS, demo_loaded, load_demo
+from portal.extensions import db
+
+
+@click.group("demo", help="Invented demonstration data.")
+def demo_cli() -> None:
+    pass
+
+
+def _print_accounts(password_hint: str) -> None:
+    click.echo("Demo accounts (password: " + password_hint + "):")
+    for spec in DEMO_ACCOUNTS:
+        roles = ", ".join(r.label for r in spec.roles) or "Applicant"
+        click.echo(f"  {spec.email:<26} {roles}")
+
+
+@demo_cli.command("load")
+@with_appcontext
+def load_command() -> None:
+    """Create the demo accounts and people, once."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is never loaded with the production configuration.")
+    password = current_app.config.get("DEMO_PASSWORD")
+    if not password:
+        raise click.ClickException("Set DEMO_PASSWORD to load demo data.")
+    if demo_loaded():
+        click.echo("Demo data is already loaded.")
+    else:
+        load_demo(password)
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    _print_accounts(password)

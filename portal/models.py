@@ -1,0 +1,16 @@
+"""Every model, imported in one place so that migrations and tests see the whole schema."""
+
+from portal.auth.models import RoleGrant, User
+from portal.core.audit import AuditEvent
+from portal.core.email import OutboxMessage
+from portal.organisations.models import Organisation, OrganisationName, Region
+
+__all__ = [
+    "AuditEvent",
+    "Organisation",
+    "OrganisationName",
+    "OutboxMessage",
+    "Region",
+    "RoleGrant",
+    "User",
+]
