@@ -50,6 +50,8 @@ class Base:
     OUTBOX_WATCH_INTERVAL = 5.0
 
     LOG_JSON = True
+    # Demo and test accounts use the reserved .test domain, which email validation refuses.
+    ALLOW_TEST_EMAIL_DOMAIN = False
 
     def __init__(self) -> None:
         env = os.environ
@@ -75,6 +77,7 @@ class Base:
 
 class Development(Base):
     ENV_NAME = "development"
+    ALLOW_TEST_EMAIL_DOMAIN = True
     SESSION_COOKIE_SECURE = False
     SEND_HSTS = False
     LOG_JSON = False
@@ -91,6 +94,7 @@ class Development(Base):
 
 class Test(Base):
     ENV_NAME = "test"
+    ALLOW_TEST_EMAIL_DOMAIN = True
     TESTING = True
     SESSION_COOKIE_SECURE = False
     SEND_HSTS = False

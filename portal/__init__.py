@@ -25,6 +25,7 @@ def create_app(config: Base | str | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
 
     _configure_logging(app)
+    _configure_email_validation(app)
     _configure_templates(app)
     _init_extensions(app)
     _register_core(app)
@@ -37,6 +38,15 @@ def _configure_logging(app: Flask) -> None:
     from portal.core.logging import configure_logging
 
     configure_logging(json_logs=bool(app.config["LOG_JSON"]))
+
+
+def _configure_email_validation(app: Flask) -> None:
+    if app.config["ALLOW_TEST_EMAIL_DOMAIN"]:
+        import email_validator
+
+        email_validator.SPECIAL_USE_DOMAIN_NAMES = [
+            name for name in email_validator.SPECIAL_USE_DOMAIN_NAMES if name != "test"
+        ]
 
 
 def _configure_templates(app: Flask) -> None:

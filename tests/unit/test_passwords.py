@@ -1,0 +1,39 @@
+from portal.auth.passwords import (
+    fingerprint,
+    hash_password,
+    password_problem,
+    verify_password,
+)
+
+
+def test_passwords_are_hashed_with_argon2id_and_verify():
+    hashed = hash_password("three random words")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "three random words")
+    assert not verify_password(hashed, "three random word")
+
+
+def test_missing_hash_never_verifies():
+    assert not verify_password(None, "anything at all")
+
+
+def test_short_password_is_refused():
+    assert password_problem("short") == "Password must be 10 characters or more"
+
+
+def test_common_or_repetitive_password_is_refused():
+    assert password_problem("password123") is not None
+    assert password_problem("aaaaaaaaaaaa") is not None
+
+
+def test_password_equal_to_email_is_refused():
+    assert password_problem("me@example.test", email="me@example.test") is not None
+
+
+def test_long_random_words_are_accepted():
+    assert password_problem("kettle orbit lantern") is None
+
+
+def test_fingerprint_changes_with_the_hash():
+    assert fingerprint("a") != fingerprint("b")
+    assert len(fingerprint(None)) == 16
