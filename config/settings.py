@@ -81,7 +81,7 @@ class Development(Base):
     SESSION_COOKIE_SECURE = False
     SEND_HSTS = False
     LOG_JSON = False
-    DEFAULT_DEMO_PASSWORD = "demo-password-2026"
+    DEFAULT_DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (documented, development only)
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,11 +100,11 @@ class Test(Base):
     SEND_HSTS = False
     LOG_JSON = False
     EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24
-    DEMO_PASSWORD_DEFAULT = "test-password-2026"
+    DEMO_PASSWORD_DEFAULT = "test-password-2026"  # noqa: S105  (tests only)
 
     def __init__(self) -> None:
         super().__init__()
-        self.SECRET_KEY = "test-only-not-secret"
+        self.SECRET_KEY = "test-only-not-secret"  # noqa: S105  (tests only)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.DEMO_PASSWORD = self.DEMO_PASSWORD_DEFAULT
@@ -115,9 +115,7 @@ class Production(Base):
 
     def validate(self) -> None:
         missing = [
-            name
-            for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
-            if not getattr(self, name)
+            name for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not getattr(self, name)
         ]
         if missing:
             labels = {"SECRET_KEY": "SECRET_KEY", "SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -72,13 +72,20 @@ def build_app(db_url: str, instance: Path, smtp_port: int, **overrides: object) 
     return app
 
 
+def _fresh_globals_per_request(sender: Flask, **_extra: object) -> None:
+    # Tests hold an app context open for the database, and Flask lets requests reuse it, so
+    # `g` would leak between requests (the cached user, the CSRF token). In production every
+    # request has its own app context: start each test request with an empty `g` too.
+    g.__dict__.clear()
+
+
 @pytest.fixture(scope="session")
-def app(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Inbox, int]
-) -> Flask:
-    return build_app(
+def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Inbox, int]) -> Flask:
+    test_app = build_app(
         database_url(tmp_path_factory), tmp_path_factory.mktemp("instance"), smtp_server[1]
     )
+    request_started.connect(_fresh_globals_per_request, test_app, weak=False)
+    return test_app
 
 
 @pytest.fixture(autouse=True)

@@ -44,7 +44,9 @@ def make_organisation(
     if kind is OrganisationKind.PARTNERSHIP and region is None:
         region = make_region()
     org = Organisation(
-        code=code or f"invented-vale-{n}", name=name, kind=kind,
+        code=code or f"invented-vale-{n}",
+        name=name,
+        kind=kind,
         region_code=region.code if region else None,
     )
     db.session.add(org)

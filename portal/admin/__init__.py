@@ -10,9 +10,17 @@ from portal.core.templating import NavItem, register_navigation
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 register_navigation(
     NavItem(
-        "People", "admin.list_users", Permission.MANAGE_USERS, order=80,
-        section=("admin.index", "admin.show_user", "admin.grant_role", "admin.revoke_role",
-                 "admin.set_organisation"),
+        "People",
+        "admin.list_users",
+        Permission.MANAGE_USERS,
+        order=80,
+        section=(
+            "admin.index",
+            "admin.show_user",
+            "admin.grant_role",
+            "admin.revoke_role",
+            "admin.set_organisation",
+        ),
     )
 )
 register_navigation(NavItem("Audit log", "admin.audit_log", Permission.VIEW_AUDIT_LOG, order=90))

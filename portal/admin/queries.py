@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -38,8 +38,10 @@ class Page(Generic[T]):
         return self.number < self.pages
 
 
-def _page(query: sa.Select[tuple[T]], number: int, size: int = PAGE_SIZE) -> Page[T]:
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+def _page(query: sa.Select[Any], number: int, size: int = PAGE_SIZE) -> Page[Any]:
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
     number = max(1, number)
     items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
     return Page(items=items, number=number, total=int(total or 0), size=size)
@@ -49,7 +51,9 @@ def users(*, text: str = "", role: str = "", page: int = 1) -> Page[User]:
     query = sa.select(User).order_by(User.name, User.id)
     if text:
         pattern = f"%{text.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+        query = query.where(
+            sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern))
+        )
     if role and role != Role.APPLICANT.value and role in {r.value for r in Role}:
         query = query.where(
             User.id.in_(
@@ -126,13 +130,14 @@ def summary() -> AdminSummary:
         )
         or 0
     )
-    counts = dict(
-        db.session.execute(
+    counts: dict[Role, int] = {
+        role: int(n)
+        for role, n in db.session.execute(
             sa.select(RoleGrant.role, sa.func.count(RoleGrant.id))
             .where(RoleGrant.revoked_at.is_(None))
             .group_by(RoleGrant.role)
-        ).tuples()
-    )
+        )
+    }
     recent = (
         db.session.scalar(
             sa.select(sa.func.count(AuditEvent.id)).where(

@@ -22,7 +22,6 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.login_view = "auth.sign_in"
 
-    @login_manager.user_loader
     def _load(identity: str) -> User | None:
         user_id, _, token = identity.partition(":")
         if not user_id.isdigit() or not token:
@@ -32,6 +31,7 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
+    login_manager.user_loader(_load)
     idle_limit = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
 
     @app.before_request

@@ -111,7 +111,5 @@ class RoleGrant(Base):
             sqlite_where=sa.text("revoked_at IS NULL"),
             postgresql_where=sa.text("revoked_at IS NULL"),
         ),
-        sa.CheckConstraint(
-            "role <> 'applicant'", name="applicant_is_not_granted"
-        ),
+        sa.CheckConstraint("role <> 'applicant'", name="applicant_is_not_granted"),
     )

@@ -16,9 +16,20 @@ MAX_LENGTH = 128
 
 COMMON_PASSWORDS = frozenset(
     {
-        "password123", "password1234", "1234567890", "qwertyuiop", "iloveyou123",
-        "passw0rd123", "letmein1234", "welcome1234", "safeguarding", "administrator",
-        "changeme123", "qwerty12345", "abc123456789", "password!23",
+        "password123",
+        "password1234",
+        "1234567890",
+        "qwertyuiop",
+        "iloveyou123",
+        "passw0rd123",
+        "letmein1234",
+        "welcome1234",
+        "safeguarding",
+        "administrator",
+        "changeme123",
+        "qwerty12345",
+        "abc123456789",
+        "password!23",
     }
 )
 

@@ -106,7 +106,10 @@ def register_account(*, name: str, email: str, password: str) -> SignUp:
     db.session.add(user)
     db.session.flush()
     record_event(
-        user, "account.created", subject_type="user", subject_id=user.id,
+        user,
+        "account.created",
+        subject_type="user",
+        subject_id=user.id,
         summary=f"{user.name} created an account",
     )
     _send_confirmation(user)
@@ -138,7 +141,10 @@ def confirm_email(token: str) -> User:
     if not user.email_confirmed:
         user.email_confirmed_at = utcnow()
         record_event(
-            user, "account.email_confirmed", subject_type="user", subject_id=user.id,
+            user,
+            "account.email_confirmed",
+            subject_type="user",
+            subject_id=user.id,
             summary=f"{user.email} confirmed",
         )
         db.session.flush()
@@ -156,7 +162,10 @@ def authenticate(*, email: str, password: str) -> User:
         user.password_hash = hash_password(password)
     user.last_signed_in_at = utcnow()
     record_event(
-        user, "auth.signed_in", subject_type="user", subject_id=user.id,
+        user,
+        "auth.signed_in",
+        subject_type="user",
+        subject_id=user.id,
         summary=f"{user.email} signed in with a password",
     )
     db.session.flush()
@@ -165,7 +174,10 @@ def authenticate(*, email: str, password: str) -> User:
 
 def record_sign_out(user: User, *, reason: str = "signed out") -> None:
     record_event(
-        user, "auth.signed_out", subject_type="user", subject_id=user.id,
+        user,
+        "auth.signed_out",
+        subject_type="user",
+        subject_id=user.id,
         summary=f"{user.email} {reason}",
     )
     db.session.flush()
@@ -189,7 +201,10 @@ def request_password_reset(email: str) -> None:
         minutes=minutes,
     )
     record_event(
-        None, "account.password_reset_requested", subject_type="user", subject_id=user.id,
+        None,
+        "account.password_reset_requested",
+        subject_type="user",
+        subject_id=user.id,
         summary=f"Password reset link sent to {user.email}",
     )
     db.session.flush()
@@ -218,7 +233,10 @@ def reset_password(token: str, new_password: str) -> User:
     if not user.email_confirmed:
         user.email_confirmed_at = utcnow()  # the link proved they own the address
     record_event(
-        user, "account.password_reset", subject_type="user", subject_id=user.id,
+        user,
+        "account.password_reset",
+        subject_type="user",
+        subject_id=user.id,
         summary=f"{user.email} set a new password",
     )
     queue_email(user.email, "Your password has been changed", "password_changed", name=user.name)
@@ -245,22 +263,32 @@ def grant_role(
                 field="organisation",
             )
         if not chosen.is_active:
-            raise DomainError("That partnership has been merged: choose the current one",
-                              field="organisation")
+            raise DomainError(
+                "That partnership has been merged: choose the current one", field="organisation"
+            )
         if target.organisation_id != chosen.id:
             changes["organisation"] = [
-                target.organisation.name if target.organisation else None, chosen.name
+                target.organisation.name if target.organisation else None,
+                chosen.name,
             ]
             target.organisation = chosen
     grant = RoleGrant(user=target, role=role, granted_by=actor)
     db.session.add(grant)
     record_event(
-        actor, "role.granted", subject_type="user", subject_id=target.id,
-        summary=f"Gave {target.email} the role {role.label}", changes=changes,
+        actor,
+        "role.granted",
+        subject_type="user",
+        subject_id=target.id,
+        summary=f"Gave {target.email} the role {role.label}",
+        changes=changes,
     )
     queue_email(
-        target.email, f"You have been given the role {role.label}", "role_granted",
-        name=target.name, role=role.label, link=external_url("home.dashboard"),
+        target.email,
+        f"You have been given the role {role.label}",
+        "role_granted",
+        name=target.name,
+        role=role.label,
+        link=external_url("home.dashboard"),
     )
     db.session.flush()
     return grant
@@ -269,15 +297,16 @@ def grant_role(
 def revoke_role(actor: User, target: User, role: Role) -> RoleGrant:
     if not can_change_roles(actor, target):
         raise NotPermitted("You cannot change your own roles", field="role")
-    grant = next(
-        (g for g in target.role_grants if g.role is role and g.revoked_at is None), None
-    )
+    grant = next((g for g in target.role_grants if g.role is role and g.revoked_at is None), None)
     if grant is None:
         raise DomainError(f"{target.name} does not have the role {role.label}", field="role")
     grant.revoked_at = utcnow()
     grant.revoked_by = actor
     record_event(
-        actor, "role.revoked", subject_type="user", subject_id=target.id,
+        actor,
+        "role.revoked",
+        subject_type="user",
+        subject_id=target.id,
         summary=f"Removed the role {role.label} from {target.email}",
         changes={"role": [role.value, None]},
     )
@@ -299,7 +328,10 @@ def set_organisation(actor: User, target: User, organisation: Organisation | Non
         return
     target.organisation = organisation
     record_event(
-        actor, "account.organisation_changed", subject_type="user", subject_id=target.id,
+        actor,
+        "account.organisation_changed",
+        subject_type="user",
+        subject_id=target.id,
         summary=f"{target.email} now works for {after or 'no organisation'}",
         changes={"organisation": [before, after]},
     )
@@ -313,7 +345,10 @@ def bootstrap_administrator(user: User) -> RoleGrant:
     grant = RoleGrant(user=user, role=Role.ADMINISTRATOR, granted_by=None)
     db.session.add(grant)
     record_event(
-        None, "role.granted", subject_type="user", subject_id=user.id,
+        None,
+        "role.granted",
+        subject_type="user",
+        subject_id=user.id,
         summary=f"Made {user.email} an administrator from the command line",
         changes={"role": [None, Role.ADMINISTRATOR.value]},
     )
@@ -330,13 +365,18 @@ def create_confirmed_account(*, name: str, email: str, password: str) -> User:
     if find_user_by_email(email) is not None:
         raise DomainError(f"{email} already has an account", field="email")
     user = User(
-        email=email, name=name, password_hash=hash_password(password),
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
         email_confirmed_at=utcnow(),
     )
     db.session.add(user)
     db.session.flush()
     record_event(
-        None, "account.created", subject_type="user", subject_id=user.id,
+        None,
+        "account.created",
+        subject_type="user",
+        subject_id=user.id,
         summary=f"Created a confirmed account for {user.email} from the command line",
     )
     db.session.flush()

@@ -28,9 +28,7 @@ class AuditEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, nullable=False, index=True
     )
-    actor_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id"), index=True
-    )
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     actor_label: Mapped[str] = mapped_column(sa.String(320), nullable=False)
     action: Mapped[str] = mapped_column(sa.String(80), nullable=False, index=True)
     subject_type: Mapped[str] = mapped_column(sa.String(80), nullable=False)

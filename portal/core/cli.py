@@ -15,7 +15,9 @@ def outbox_cli() -> None:
 
 
 @outbox_cli.command("send")
-@click.option("--watch", "keep_watching", is_flag=True, help="Keep running and send as mail arrives.")
+@click.option(
+    "--watch", "keep_watching", is_flag=True, help="Keep running and send as mail arrives."
+)
 @click.option("--interval", type=float, default=None, help="Seconds between passes with --watch.")
 @with_appcontext
 def send_command(keep_watching: bool, interval: float | None) -> None:

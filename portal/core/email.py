@@ -39,9 +39,7 @@ class OutboxMessage(Base):
         nullable=False,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
-    next_attempt_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, nullable=False
-    )
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     attempts: Mapped[int] = mapped_column(default=0, nullable=False)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -41,15 +41,16 @@ class GovDateField(DateField):
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         super().process(formdata, data, extra_filters)
-        if self.raw_data is not None and formdata is not None:
-            parts = [str(part).strip() for part in self.raw_data][:3]
+        raw: list[Any] | None = getattr(self, "raw_data", None)
+        if raw is not None and formdata is not None:
+            parts = [str(part).strip() for part in raw][:3]
             self.raw_data = parts + [""] * (3 - len(parts))
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not any(str(v).strip() for v in valuelist):
             self.data = None
             return
-        day, month, year = (str(v).strip() for v in (list(valuelist) + ["", "", ""])[:3])
+        day, month, year = (str(v).strip() for v in [*valuelist, "", "", ""][:3])
         if not (day and month and year):
             self.data = None
             raise ValueError(self.gettext("Enter a complete date, with day, month and year"))

@@ -30,9 +30,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("reviewer@demo.test", "Tomasz Wilde-Benson", (Role.REVIEWER,)),
     DemoAccount("assessor@demo.test", "Grace Oduya-Fenwick", (Role.ASSESSOR,)),
     DemoAccount("qa@demo.test", "Malcolm Threlfall", (Role.QA_LEAD, Role.ASSESSOR)),
-    DemoAccount(
-        "commissioner@demo.test", "Siobhan Achterberg", (Role.COMMISSIONER,), "leeds"
-    ),
+    DemoAccount("commissioner@demo.test", "Siobhan Achterberg", (Role.COMMISSIONER,), "leeds"),
     DemoAccount("analyst@demo.test", "Idris Pemberton-Lau", (Role.ANALYST,), "dfe"),
 )
 
@@ -61,7 +59,9 @@ def load_demo(password: str) -> list[DemoAccount]:
     accounts.bootstrap_administrator(admin)
     accounts.set_organisation(admin, admin, by_code.get("dfe"))
     for spec in DEMO_ACCOUNTS[1:]:
-        user = accounts.create_confirmed_account(name=spec.name, email=spec.email, password=password)
+        user = accounts.create_confirmed_account(
+            name=spec.name, email=spec.email, password=password
+        )
         organisation = by_code.get(spec.organisation) if spec.organisation else None
         if organisation is not None and Role.COMMISSIONER not in spec.roles:
             accounts.set_organisation(admin, user, organisation)

@@ -39,38 +39,82 @@ def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
     roles = user.roles
     if Role.ADMINISTRATOR in roles:
         s = admin_queries.summary()
-        tasks = [Task("Manage people and roles", links["users"],
-                      f"{s.users} accounts, {s.unconfirmed} not yet confirmed")]
-        tasks.append(Task("Manage organisations", links["organisations"],
-                          "Rename or merge safeguarding partnerships"))
-        tasks.append(Task("Read the audit log", links["audit"],
-                          f"{s.events_last_day} events in the last 24 hours"))
-        panels.append(RolePanel(Role.ADMINISTRATOR, "Running the scheme",
-                                "You manage accounts, roles and organisations.", tasks))
+        tasks = [
+            Task(
+                "Manage people and roles",
+                links["users"],
+                f"{s.users} accounts, {s.unconfirmed} not yet confirmed",
+            )
+        ]
+        tasks.append(
+            Task(
+                "Manage organisations",
+                links["organisations"],
+                "Rename or merge safeguarding partnerships",
+            )
+        )
+        tasks.append(
+            Task(
+                "Read the audit log",
+                links["audit"],
+                f"{s.events_last_day} events in the last 24 hours",
+            )
+        )
+        panels.append(
+            RolePanel(
+                Role.ADMINISTRATOR,
+                "Running the scheme",
+                "You manage accounts, roles and organisations.",
+                tasks,
+            )
+        )
     if Role.COMMISSIONER in roles:
         org = user.organisation
-        where = f"{org.name} ({org.region.name if org and org.region else 'no region'})" if org else (
-            "no partnership yet: ask an administrator to set it"
+        where = (
+            f"{org.name} ({org.region.name if org and org.region else 'no region'})"
+            if org
+            else ("no partnership yet: ask an administrator to set it")
         )
-        panels.append(RolePanel(Role.COMMISSIONER, "Commissioning reviews",
-                                f"You commission reviews for {where}."))
+        panels.append(
+            RolePanel(
+                Role.COMMISSIONER, "Commissioning reviews", f"You commission reviews for {where}."
+            )
+        )
     if Role.ANALYST in roles:
-        panels.append(RolePanel(Role.ANALYST, "Reporting",
-                                "You report on reviewer capacity, quality and learning."))
+        panels.append(
+            RolePanel(
+                Role.ANALYST, "Reporting", "You report on reviewer capacity, quality and learning."
+            )
+        )
     if Role.ASSESSOR in roles:
-        panels.append(RolePanel(Role.ASSESSOR, "Assessing",
-                                "You assess applications for accreditation. "
-                                "Nothing is waiting for you."))
+        panels.append(
+            RolePanel(
+                Role.ASSESSOR,
+                "Assessing",
+                "You assess applications for accreditation. Nothing is waiting for you.",
+            )
+        )
     if Role.QA_LEAD in roles:
-        panels.append(RolePanel(Role.QA_LEAD, "Quality assurance",
-                                "You lead moderation of assessments and peer quality assurance. "
-                                "Nothing is waiting for you."))
+        panels.append(
+            RolePanel(
+                Role.QA_LEAD,
+                "Quality assurance",
+                "You lead moderation of assessments and peer quality assurance. "
+                "Nothing is waiting for you.",
+            )
+        )
     if Role.REVIEWER in roles:
-        panels.append(RolePanel(Role.REVIEWER, "Your accreditation",
-                                "You are an accredited reviewer."))
+        panels.append(
+            RolePanel(Role.REVIEWER, "Your accreditation", "You are an accredited reviewer.")
+        )
     if roles == {Role.APPLICANT}:
-        panels.append(RolePanel(Role.APPLICANT, "Your account",
-                                "You have an account. An administrator gives roles to people "
-                                "who assess, commission, report on or run the scheme.",
-                                [Task("Check your account details", links["account"])]))
+        panels.append(
+            RolePanel(
+                Role.APPLICANT,
+                "Your account",
+                "You have an account. An administrator gives roles to people "
+                "who assess, commission, report on or run the scheme.",
+                [Task("Check your account details", links["account"])],
+            )
+        )
     return panels

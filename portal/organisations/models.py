@@ -59,7 +59,9 @@ class Organisation(Base):
         sa.CheckConstraint(
             "kind <> 'partnership' OR region_code IS NOT NULL", name="partnership_has_region"
         ),
-        sa.CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_self_merged"),
+        sa.CheckConstraint(
+            "merged_into_id IS NULL OR merged_into_id <> id", name="not_self_merged"
+        ),
     )
 
     @property

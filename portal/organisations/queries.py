@@ -51,7 +51,11 @@ def organisation_rows(
         query = query.where(Organisation.merged_into_id.is_(None))
     return [
         OrganisationRow(
-            id=org.id, name=org.name, kind=org.kind, region=region_name, people=int(count),
+            id=org.id,
+            name=org.name,
+            kind=org.kind,
+            region=region_name,
+            people=int(count),
             merged_into=merged_name,
         )
         for org, region_name, count, merged_name in db.session.execute(query)
@@ -71,7 +75,8 @@ def name_history(org: Organisation) -> list[OrganisationName]:
 def merged_from(org: Organisation) -> list[Organisation]:
     return list(
         db.session.scalars(
-            sa.select(Organisation).where(Organisation.merged_into_id == org.id)
+            sa.select(Organisation)
+            .where(Organisation.merged_into_id == org.id)
             .order_by(Organisation.name)
         )
     )

@@ -93,8 +93,9 @@ def parse(document: Any) -> ReferenceData:
             if kind == "partnership" and region not in region_codes:
                 problems.append(f"{where}: region {region!r} is not one of the regions")
             data.organisations.append(
-                OrganisationRow(code=code, name=name, kind=kind,
-                                region=str(region) if region else None)
+                OrganisationRow(
+                    code=code, name=name, kind=kind, region=str(region) if region else None
+                )
             )
     if problems:
         raise ReferenceError(problems)

@@ -40,7 +40,9 @@ def load_reference_data(data: ReferenceData, actor: Actor | None = None) -> Load
         org = existing.get(org_row.code)
         if org is None:
             org = Organisation(
-                code=org_row.code, name=org_row.name, kind=OrganisationKind(org_row.kind),
+                code=org_row.code,
+                name=org_row.name,
+                kind=OrganisationKind(org_row.kind),
                 region_code=org_row.region,
             )
             db.session.add(org)
@@ -52,7 +54,10 @@ def load_reference_data(data: ReferenceData, actor: Actor | None = None) -> Load
         else:
             report.unchanged += 1
     record_event(
-        actor, "organisations.loaded", subject_type="reference_data", subject_id=data.version,
+        actor,
+        "organisations.loaded",
+        subject_type="reference_data",
+        subject_id=data.version,
         summary=(
             f"Loaded organisations {data.version}: {report.added} added, "
             f"{report.renamed} renamed, {report.regions_added} regions added"
@@ -88,8 +93,12 @@ def rename_organisation(actor: Actor | None, org: Organisation, new_name: str) -
     old = org.name
     org.name = new_name
     record_event(
-        actor, "organisation.renamed", subject_type="organisation", subject_id=org.id,
-        summary=f"Renamed {old} to {new_name}", changes={"name": [old, new_name]},
+        actor,
+        "organisation.renamed",
+        subject_type="organisation",
+        subject_id=org.id,
+        summary=f"Renamed {old} to {new_name}",
+        changes={"name": [old, new_name]},
     )
     db.session.flush()
 
@@ -103,19 +112,26 @@ def merge_organisations(actor: Actor | None, source: Organisation, target: Organ
     if not source.is_active:
         raise DomainError(f"{source.name} has already been merged", field="target")
     if not target.is_active:
-        raise DomainError(f"{target.name} has been merged itself: choose the current one",
-                          field="target")
-    moved = db.session.execute(
-        sa.update(User).where(User.organisation_id == source.id).values(
-            organisation_id=target.id, version_id=User.version_id + 1
+        raise DomainError(
+            f"{target.name} has been merged itself: choose the current one", field="target"
         )
-    ).rowcount
+    moved = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.organisation_id == source.id)
+    ) or 0
+    db.session.execute(
+        sa.update(User)
+        .where(User.organisation_id == source.id)
+        .values(organisation_id=target.id, version_id=User.version_id + 1)
+    )
     source.merged_into = target
     source.merged_at = utcnow()
     record_event(
-        actor, "organisation.merged", subject_type="organisation", subject_id=source.id,
+        actor,
+        "organisation.merged",
+        subject_type="organisation",
+        subject_id=source.id,
         summary=f"Merged {source.name} into {target.name}; {moved} people moved",
         changes={"merged_into": [None, target.id], "people_moved": moved},
     )
     db.session.flush()
-    return int(moved or 0)
+    return moved

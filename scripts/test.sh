@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `make test`: lint and type checks, then the whole suite on SQLite and on PostgreSQL.
+# With CI=true a missing PostgreSQL or browser fails the run instead of skipping.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+ci="${CI:-false}"
+status=0
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+step "Browser"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's Chromium for the browser tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "Could not install chromium" >&2
+  fi
+fi
+if command -v chromium >/dev/null 2>&1; then
+  chromium --version 2>/dev/null || true
+elif [ "$ci" = "true" ]; then
+  fail "Chromium is missing and CI=true: the browser tests cannot be skipped."
+else
+  echo "WARNING: no Chromium; the browser tests will be skipped." >&2
+fi
+
+step "Lint (ruff), architecture (import-linter), types (mypy)"
+$bin/ruff check . || fail "ruff"
+$bin/ruff format --check . || fail "ruff format (run: .venv/bin/ruff format .)"
+$bin/lint-imports --no-cache || fail "import-linter"
+$bin/mypy || fail "mypy"
+
+step "Test suite on SQLite"
+env -u TEST_DATABASE_URL $bin/pytest -p no:randomly "$@" || status=1
+
+step "Test suite on PostgreSQL"
+pg_url="${TEST_DATABASE_URL:-}"
+created=""
+if [ -z "$pg_url" ]; then
+  pg_url="postgresql+psycopg://postgres@127.0.0.1:5432/portal_test_$$_$(date +%s)"
+  if $bin/python scripts/pgtestdb.py create "$pg_url" 2>/tmp/pgtestdb.$$; then
+    created="$pg_url"
+  else
+    cat /tmp/pgtestdb.$$ >&2
+    pg_url=""
+  fi
+  rm -f /tmp/pgtestdb.$$
+fi
+if [ -n "$pg_url" ]; then
+  TEST_DATABASE_URL="$pg_url" $bin/pytest -p no:randomly "$@" || status=1
+  [ -n "$created" ] && $bin/python scripts/pgtestdb.py drop "$created"
+elif [ "$ci" = "true" ]; then
+  fail "PostgreSQL is not reachable on 127.0.0.1:5432 and CI=true: the PostgreSQL run cannot be skipped."
+else
+  echo "WARNING: no PostgreSQL on 127.0.0.1:5432 and no TEST_DATABASE_URL; PostgreSQL run skipped." >&2
+fi
+
+if [ "$status" -ne 0 ]; then
+  fail "tests"
+fi
+echo
+echo "All checks passed on SQLite and PostgreSQL."
