@@ -93,6 +93,7 @@ class Development(Base):
 
 
 class Test(Base):
+    __test__ = False  # not a pytest test class
     ENV_NAME = "test"
     ALLOW_TEST_EMAIL_DOMAIN = True
     TESTING = True

@@ -15,12 +15,12 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from config.settings import Test
+from config.settings import Test as TestSettings
 from portal import create_app
 from portal.extensions import db, limiter
 from tests.support import Inbox, free_port
 
-SERVICE_NAME = Test.SERVICE_NAME
+SERVICE_NAME = TestSettings.SERVICE_NAME
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory, name: str = "test") -> str:
@@ -59,7 +59,7 @@ def inbox(smtp_server: tuple[Inbox, int]) -> Inbox:
 
 
 def build_app(db_url: str, instance: Path, smtp_port: int, **overrides: object) -> Flask:
-    settings = Test()
+    settings = TestSettings()
     settings.SQLALCHEMY_DATABASE_URI = db_url
     settings.INSTANCE_PATH = instance
     settings.OUTBOX_DIR = instance / "outbox"

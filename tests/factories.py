@@ -1,4 +1,8 @@
-"""Small typed builders for test data. Every person and organisation here is invented."""
+"""Small typed builders for test data. Every person and organisation here is invented.
+
+Builders commit, as data made before a request would be; inside a test that only releases a
+savepoint, and the whole test is still rolled back at its end.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ def make_region(*, code: str = "E12000003", name: str = "Yorkshire and The Humbe
     if region is None:
         region = Region(code=code, name=name, position=int(code[-1]))
         db.session.add(region)
-        db.session.flush()
+        db.session.commit()
     return region
 
 
@@ -51,7 +55,7 @@ def make_organisation(
     )
     db.session.add(org)
     db.session.add(OrganisationName(organisation=org, name=name))
-    db.session.flush()
+    db.session.commit()
     return org
 
 
@@ -78,7 +82,7 @@ def make_user(
         if role is Role.COMMISSIONER and user.organisation is None:
             user.organisation = make_organisation()
         db.session.add(RoleGrant(user=user, role=role))
-    db.session.flush()
+    db.session.commit()
     db.session.refresh(user)
     return user
 

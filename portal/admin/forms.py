@@ -48,7 +48,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = StringField("Actor (email address)", widget=GovTextInput())
-    subject_type = SelectField("Subject", widget=GovSelect(), choices=[])
+    subject_type = SelectField("Subject", widget=GovSelect(), choices=[], validate_choice=False)
     subject_id = StringField("Subject reference", widget=GovTextInput())
     date_from = GovDateField("From")
     date_to = GovDateField("To")

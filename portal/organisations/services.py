@@ -115,9 +115,12 @@ def merge_organisations(actor: Actor | None, source: Organisation, target: Organ
         raise DomainError(
             f"{target.name} has been merged itself: choose the current one", field="target"
         )
-    moved = db.session.scalar(
-        sa.select(sa.func.count(User.id)).where(User.organisation_id == source.id)
-    ) or 0
+    moved = (
+        db.session.scalar(
+            sa.select(sa.func.count(User.id)).where(User.organisation_id == source.id)
+        )
+        or 0
+    )
     db.session.execute(
         sa.update(User)
         .where(User.organisation_id == source.id)

@@ -15,8 +15,12 @@ def test_reset_page_says_the_same_for_known_and_unknown_addresses(client):
     make_user(email="known@example.test")
     known = submit(client, "/forgot-password", {"email": "known@example.test"}, follow=True)
     unknown = submit(client, "/forgot-password", {"email": "nobody@example.test"}, follow=True)
-    strip = lambda r: r.get_data(as_text=True).replace("known@example.test", "X").replace(  # noqa: E731
-        "nobody@example.test", "X"
+    strip = lambda r: (
+        r.get_data(as_text=True)
+        .replace("known@example.test", "X")
+        .replace(  # noqa: E731
+            "nobody@example.test", "X"
+        )
     )
     assert strip(known) == strip(unknown)
 
@@ -29,7 +33,9 @@ def test_full_reset_sets_a_new_password(client):
     bad = submit(client, link, {"password": "a brand new passphrase", "confirm_password": "nope"})
     assert "Passwords must match" in error_messages(page_checks(bad, service_name=SERVICE_NAME))
     done = submit(
-        client, link, {"password": "a brand new passphrase", "confirm_password": "a brand new passphrase"}
+        client,
+        link,
+        {"password": "a brand new passphrase", "confirm_password": "a brand new passphrase"},
     )
     assert done.headers["Location"] == "/sign-in"
     old = submit(client, "/sign-in", {"email": "known@example.test", "password": DEFAULT_PASSWORD})

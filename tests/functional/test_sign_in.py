@@ -40,7 +40,9 @@ def test_wrong_email_or_password_gets_the_same_generic_error(client, email, pass
 
 def test_unconfirmed_account_is_told_to_confirm(client):
     make_user(email="new@example.test", confirmed=False)
-    response = submit(client, "/sign-in", {"email": "new@example.test", "password": DEFAULT_PASSWORD})
+    response = submit(
+        client, "/sign-in", {"email": "new@example.test", "password": DEFAULT_PASSWORD}
+    )
     soup = page_checks(response, service_name=SERVICE_NAME)
     assert "Confirm your email address before you sign in" in error_messages(soup)
 
@@ -73,9 +75,13 @@ def test_guarded_page_sends_anonymous_users_to_sign_in_and_back(client):
 def test_repeated_wrong_passwords_for_one_account_get_429(client):
     make_user(email="known@example.test")
     for _ in range(5):
-        response = submit(client, "/sign-in", {"email": "known@example.test", "password": "wrong one!"})
+        response = submit(
+            client, "/sign-in", {"email": "known@example.test", "password": "wrong one!"}
+        )
         assert response.status_code == 200
-    blocked = submit(client, "/sign-in", {"email": "known@example.test", "password": DEFAULT_PASSWORD})
+    blocked = submit(
+        client, "/sign-in", {"email": "known@example.test", "password": DEFAULT_PASSWORD}
+    )
     assert blocked.status_code == 429
     soup = page_checks(blocked, service_name=SERVICE_NAME)
     assert "Too many attempts" in soup.h1.get_text()
@@ -87,7 +93,9 @@ def test_repeated_wrong_passwords_for_one_account_get_429(client):
 def test_many_failures_from_one_address_get_429_across_accounts(client):
     for n in range(20):
         submit(client, "/sign-in", {"email": f"guess{n}@example.test", "password": "wrong one!"})
-    blocked = submit(client, "/sign-in", {"email": "guess99@example.test", "password": "wrong one!"})
+    blocked = submit(
+        client, "/sign-in", {"email": "guess99@example.test", "password": "wrong one!"}
+    )
     assert blocked.status_code == 429
 
 
@@ -109,9 +117,7 @@ def test_sign_out_is_post_only_and_ends_the_session(client):
     response = submit(client, "/sign-out", {}, form_page="/account")
     assert response.headers["Location"] == "/signed-out"
     assert client.get("/account").status_code == 302
-    assert db.session.scalar(
-        sa.select(AuditEvent.id).where(AuditEvent.action == "auth.signed_out")
-    )
+    assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "auth.signed_out"))
 
 
 def test_session_ends_after_30_minutes_idle(client):
@@ -143,7 +149,9 @@ def test_changing_the_session_token_signs_out_every_session(client):
 
 def test_session_cookie_is_httponly_and_samesite_lax(client):
     make_user(email="known@example.test")
-    response = submit(client, "/sign-in", {"email": "known@example.test", "password": DEFAULT_PASSWORD})
+    response = submit(
+        client, "/sign-in", {"email": "known@example.test", "password": DEFAULT_PASSWORD}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie

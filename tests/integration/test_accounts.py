@@ -51,7 +51,9 @@ def test_confirmation_link_confirms_once_and_is_audited():
 
 
 def test_tampered_confirmation_link_is_refused():
-    services.register_account(name="A Person", email="a@example.test", password="kettle orbit lantern")
+    services.register_account(
+        name="A Person", email="a@example.test", password="kettle orbit lantern"
+    )
     token = _token_from_outbox("a@example.test")
     with pytest.raises(services.LinkProblem) as caught:
         services.confirm_email(token[:-2] + "xx")
@@ -59,7 +61,9 @@ def test_tampered_confirmation_link_is_refused():
 
 
 def test_expired_confirmation_link_says_it_expired():
-    services.register_account(name="A Person", email="a@example.test", password="kettle orbit lantern")
+    services.register_account(
+        name="A Person", email="a@example.test", password="kettle orbit lantern"
+    )
     token = _token_from_outbox("a@example.test")
     current_app.config["EMAIL_CONFIRMATION_MAX_AGE"] = -1
     try:

@@ -11,12 +11,15 @@ from tests.support import free_port
 
 
 def test_audit_event_is_undone_with_the_change_it_records():
-    savepoint = db.session.begin_nested()
     user = make_user()
+    savepoint = db.session.begin_nested()
+    user.name = "Changed Name"
     record_event(user, "test.changed", subject_type="user", subject_id=user.id, summary="x")
     db.session.flush()
     savepoint.rollback()
     assert count(AuditEvent, AuditEvent.action == "test.changed") == 0
+    db.session.refresh(user)
+    assert user.name != "Changed Name"
 
 
 def test_diff_lists_only_changed_fields():

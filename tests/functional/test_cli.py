@@ -1,0 +1,77 @@
+import sqlalchemy as sa
+
+from portal.auth.models import User
+from portal.core.email import OutboxMessage, OutboxStatus
+from portal.core.permissions import Role
+from portal.extensions import db
+from portal.organisations.models import Organisation
+from tests.factories import count
+
+
+def test_demo_load_creates_one_account_per_role_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "commissioner@demo.test" in result.output
+    roles = {
+        u.email: u.roles
+        for u in db.session.scalars(sa.select(User).where(User.email.like("%@demo.test")))
+    }
+    assert Role.ADMINISTRATOR in roles["admin@demo.test"]
+    assert Role.COMMISSIONER in roles["commissioner@demo.test"]
+    assert roles["applicant@demo.test"] == {Role.APPLICANT}
+    commissioner = db.session.scalar(sa.select(User).where(User.email == "commissioner@demo.test"))
+    assert commissioner.organisation.region is not None
+    again = runner.invoke(args=["demo", "load"])
+    assert "already loaded" in again.output
+    assert count(User, User.email == "admin@demo.test") == 1
+
+
+def test_demo_load_refuses_the_production_configuration(app):
+    app.config["ENV_NAME"] = "production"
+    try:
+        result = app.test_cli_runner().invoke(args=["demo", "load"])
+    finally:
+        app.config["ENV_NAME"] = "test"
+    assert result.exit_code != 0
+    assert "never loaded with the production configuration" in result.output
+    assert count(User) == 0
+
+
+def test_organisations_load_reports_every_problem_and_loads_nothing(app, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "version: x\nregions: []\npartnerships:\n  - {code: 'A B', name: x, region: zz}\n"
+    )
+    result = app.test_cli_runner().invoke(args=["organisations", "load", str(bad)])
+    assert result.exit_code != 0
+    assert "nothing was loaded" in result.output
+    assert count(Organisation) == 0
+
+
+def test_organisations_load_loads_the_reference_file(app):
+    result = app.test_cli_runner().invoke(args=["organisations", "load"])
+    assert result.exit_code == 0, result.output
+    assert count(Organisation) > 140
+
+
+def test_outbox_send_command_delivers(app, inbox):
+    from portal.core.email import queue_email
+
+    queue_email("cli@example.test", "Hello", "password_changed", name="Someone")
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert "Sent 1 message" in result.output
+    assert db.session.scalar(sa.select(OutboxMessage.status)) is OutboxStatus.SENT
+    assert len(inbox.to("cli@example.test")) == 1
+
+
+def test_create_admin_command_bootstraps_the_first_administrator(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "--name", "First Admin", "--email", "first@example.test"],
+        input="kettle orbit lantern\nkettle orbit lantern\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "first@example.test"))
+    assert Role.ADMINISTRATOR in user.roles
+    assert user.email_confirmed
