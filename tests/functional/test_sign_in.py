@@ -26,7 +26,7 @@ def test_sign_in_lands_on_the_dashboard_and_is_audited_with_the_request_id(clien
 
 
 @pytest.mark.parametrize(
-    "email,password",
+    ("email", "password"),
     [("known@example.test", "not the password"), ("unknown@example.test", DEFAULT_PASSWORD)],
 )
 def test_wrong_email_or_password_gets_the_same_generic_error(client, email, password):
@@ -48,7 +48,7 @@ def test_unconfirmed_account_is_told_to_confirm(client):
 
 
 @pytest.mark.parametrize(
-    "next_url,expected",
+    ("next_url", "expected"),
     [
         ("/account", "/account"),
         ("//evil.example/", "/dashboard"),

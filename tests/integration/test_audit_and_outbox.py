@@ -92,7 +92,7 @@ def test_file_transport_writes_eml_files(app, tmp_path):
     assert "To: someone@example.test" in files[0].read_text()
 
 
-@pytest.mark.parametrize("attempts,minutes", [(1, 1), (2, 2), (3, 4), (10, 60)])
+@pytest.mark.parametrize(("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (10, 60)])
 def test_backoff_grows_and_is_capped(attempts, minutes):
     from portal.core.email import backoff
 
