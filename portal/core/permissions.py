@@ -91,7 +91,9 @@ def _mark(view: F, access: str) -> F:
 
 
 def _to_sign_in() -> Any:
-    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    # Come back after signing in only to pages one can GET; a button's POST cannot be replayed.
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.sign_in", next=back))
 
 
 def public(view: F) -> F:

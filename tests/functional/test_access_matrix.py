@@ -1,0 +1,203 @@
+"""Who may open what: every endpoint, tried by an anonymous visitor and by a user of each role.
+
+The table is written out by hand, not derived from the decorators, so that a wrong decorator
+(or a missing one) disagrees with it and fails. Each user holds exactly one role; "applicant"
+is a user with no grants. A new endpoint fails `test_the_matrix_covers_every_endpoint` until
+it has a row here.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
+
+from portal.core.audit import AuditEvent
+from portal.core.permissions import Role
+from tests.factories import count, make_organisation, make_user
+from tests.support import csrf_token, sign_in_as
+
+
+class Outcome(enum.Enum):
+    OK = "200: the page shows"
+    LOGIN = "302 to the sign-in page, which will come back here"
+    HOME = "302 to the dashboard (already signed in)"
+    OUT = "302 to the signed-out page"
+    DENY = "403: signed in, without the permission"
+    LINK = "400: the link is not valid"
+    ACT = "let through: 200, 302 or 400 from the view itself, never 403 or sign-in"
+
+
+OK, LOGIN, HOME, OUT, DENY, LINK, ACT = Outcome
+
+ANONYMOUS = "anonymous"
+COLUMNS = (
+    ANONYMOUS,
+    "applicant",
+    "reviewer",
+    "assessor",
+    "qa_lead",
+    "commissioner",
+    "analyst",
+    "administrator",
+)
+
+# Each endpoint: the outcome for each column above. Endpoints in TRIED_WITH_POST are tried with
+# a POST carrying a valid CSRF token and nothing else; the rest with a GET.
+# fmt: off
+MATRIX: dict[str, tuple[Outcome, ...]] = {
+    #                                     anon   applic review assess qa     commis analys admin
+    "home.start":                        (OK,    HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
+    "home.dashboard":                    (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "home.accessibility":                (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "home.privacy":                      (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "home.cookies":                      (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "home.healthz":                      (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.sign_up":                      (OK,    HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
+    "auth.check_email":                  (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.confirm_email":                (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
+    "auth.resend_confirmation":          (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.sign_in":                      (OK,    HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
+    "auth.sign_out":                     (OUT,   OUT,   OUT,   OUT,   OUT,   OUT,   OUT,   OUT),
+    "auth.signed_out":                   (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.forgot_password":              (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.check_email_reset":            (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.reset_password":               (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
+    "auth.account":                      (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "admin.index":                       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "admin.list_users":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "admin.show_user":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "admin.grant_role":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "admin.revoke_role":                 (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "admin.set_organisation":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "admin.audit_log":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "organisations.list_organisations":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "organisations.show_organisation":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "organisations.rename_organisation": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "organisations.merge_organisation":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+}
+# fmt: on
+
+# Buttons, not pages: they refuse GET, so they are tried with a POST.
+TRIED_WITH_POST = {
+    "auth.sign_out",
+    "admin.grant_role",
+    "admin.revoke_role",
+    "admin.set_organisation",
+}
+
+# What each URL parameter is filled with. Tokens are junk: every link page refuses them.
+URL_VALUES: dict[str, Callable[[], object]] = {
+    "user_id": lambda: make_user().id,
+    "org_id": lambda: make_organisation().id,
+    "token": lambda: "not-a-real-token",
+}
+
+CELLS = [(endpoint, who) for endpoint in MATRIX for who in COLUMNS]
+
+
+def _rules(app: Flask) -> dict[str, list[Rule]]:
+    rules: dict[str, list[Rule]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            rules.setdefault(rule.endpoint, []).append(rule)
+    return rules
+
+
+def _url(app: Flask, endpoint: str) -> str:
+    (rule, *_) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    missing = sorted(set(rule.arguments) - set(URL_VALUES))
+    assert not missing, f"add a value for the URL parameters {missing} to URL_VALUES"
+    values = {name: URL_VALUES[name]() for name in rule.arguments}
+    return app.url_map.bind("localhost").build(endpoint, values)
+
+
+def _sign_in(client: FlaskClient, who: str) -> bool:
+    if who == ANONYMOUS:
+        return False
+    roles = [] if who == Role.APPLICANT.value else [Role(who)]
+    user = make_user(roles=roles)
+    assert user.roles == {Role.APPLICANT, *roles}
+    sign_in_as(client, user)
+    return True
+
+
+def _redirect_path(response: TestResponse) -> str:
+    return urlsplit(response.headers.get("Location", "")).path
+
+
+def _check(response: TestResponse, expected: Outcome, url: str, *, posted: bool) -> None:
+    status = response.status_code
+    where = response.headers.get("Location")
+    seen = f"got {status}" + (f" to {where}" if where else "")
+    if expected is OK:
+        assert status == 200, seen
+    elif expected is LOGIN:
+        assert status == 302 and _redirect_path(response) == "/sign-in", seen
+        if not posted:  # a button's URL is no page to come back to
+            query = parse_qs(urlsplit(where or "").query)
+            assert query.get("next") == [url], f"sign-in would not come back to {url}: {where}"
+    elif expected is HOME:
+        assert status == 302 and _redirect_path(response) == "/dashboard", seen
+    elif expected is OUT:
+        assert status == 302 and _redirect_path(response) == "/signed-out", seen
+    elif expected is DENY:
+        assert status == 403, seen
+    elif expected is LINK:
+        assert status == 400, seen
+        assert "This link is not valid" in response.get_data(as_text=True)
+    elif expected is ACT:
+        assert status in {200, 302, 400}, seen
+        assert status != 302 or _redirect_path(response) != "/sign-in", seen
+    else:  # pragma: no cover
+        raise AssertionError(f"no check for {expected}")
+
+
+@pytest.mark.parametrize(("endpoint", "who"), CELLS, ids=[f"{e}-as-{w}" for e, w in CELLS])
+def test_access(app, client, endpoint, who):
+    expected = MATRIX[endpoint][COLUMNS.index(who)]
+    signed_in = _sign_in(client, who)
+    url = _url(app, endpoint)
+    if endpoint not in TRIED_WITH_POST:
+        before = count(AuditEvent)
+        response = client.get(url)
+        assert count(AuditEvent) == before, f"GET {url} changed something"
+    else:
+        # A real token from a page this visitor can see, so the guard (not CSRF) answers.
+        page = client.get("/account" if signed_in else "/sign-in")
+        assert page.status_code == 200
+        token = csrf_token(page.get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token})
+    _check(response, expected, url, posted=endpoint in TRIED_WITH_POST)
+
+
+def test_the_matrix_covers_every_endpoint(app):
+    endpoints = set(_rules(app))
+    assert endpoints - set(MATRIX) == set(), "add these endpoints to MATRIX"
+    assert set(MATRIX) - endpoints == set(), "these endpoints are gone: remove them from MATRIX"
+
+
+def test_the_matrix_has_a_column_for_anonymous_and_each_role():
+    assert (ANONYMOUS, *(role.value for role in Role)) == COLUMNS
+    short = [endpoint for endpoint, outcomes in MATRIX.items() if len(outcomes) != len(COLUMNS)]
+    assert short == [], f"these rows do not have {len(COLUMNS)} columns"
+
+
+def test_each_endpoint_is_tried_the_way_it_is_used(app):
+    """GET where the endpoint shows a page; POST only where it is a button that refuses GET."""
+    wrong = []
+    for endpoint, rules in _rules(app).items():
+        methods = set().union(*(rule.methods or () for rule in rules))
+        if endpoint in TRIED_WITH_POST:
+            if "GET" in methods or "POST" not in methods:
+                wrong.append(f"{endpoint} is tried with POST but accepts {sorted(methods)}")
+        elif "GET" not in methods:
+            wrong.append(f"{endpoint} is tried with GET but accepts {sorted(methods)}")
+    assert wrong == []
+    assert set(MATRIX) >= TRIED_WITH_POST
