@@ -12,5 +12,12 @@ trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 echo
 echo "The portal is at http://$host:$port (Ctrl+C to stop)."
 echo "Email is written to instance/outbox/ unless SMTP_HOST is set."
-"$bin/gunicorn" --no-control-socket --bind "$host:$port" --workers "${WORKERS:-2}" \
-  --access-logfile - wsgi:app
+# Rate-limit counters live in memory unless REDIS_URL is set, and memory is per process:
+# without Redis, serve from one process with threads so every request sees the same counters.
+if [ -n "${REDIS_URL:-}" ]; then
+  workers="${WORKERS:-2}"
+else
+  workers=1
+fi
+"$bin/gunicorn" --no-control-socket --bind "$host:$port" --workers "$workers" \
+  --worker-class gthread --threads "${THREADS:-4}" --access-logfile - wsgi:app
