@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -27,8 +28,17 @@ class RolePanel:
     tasks: list[Task] = field(default_factory=list)
 
 
+class DatabaseGone(sa.exc.SQLAlchemyError):
+    """The SQLite file has been removed under a running process."""
+
+
 def database_answers() -> bool:
     """True when the database answers and holds the schema (an empty file does not count)."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        # An open SQLite connection keeps answering from a deleted file: look for the file.
+        if not Path(str(url.database)).exists():
+            raise DatabaseGone(f"{url.database} does not exist")
     db.session.execute(sa.text("SELECT version_num FROM alembic_version")).first()
     return True
 

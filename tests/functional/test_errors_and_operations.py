@@ -150,3 +150,20 @@ def test_json_logs_carry_the_request_id():
         set_request_id(None)
     assert entry["request_id"] == "abc12345"
     assert entry["path"] == "/x"
+
+
+@pytest.mark.no_db
+def test_healthz_is_503_when_the_sqlite_file_is_removed_under_a_running_app(tmp_path):
+    from flask_migrate import upgrade
+
+    settings = TestSettings()
+    settings.INSTANCE_PATH = tmp_path
+    path = tmp_path / "portal.db"
+    settings.SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    path.rename(tmp_path / "moved.db")
+    assert client.get("/healthz").status_code == 503
