@@ -35,10 +35,10 @@ class DatabaseGone(sa.exc.SQLAlchemyError):
 def database_answers() -> bool:
     """True when the database answers and holds the schema (an empty file does not count)."""
     url = db.engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        # An open SQLite connection keeps answering from a deleted file: look for the file.
-        if not Path(str(url.database)).exists():
-            raise DatabaseGone(f"{url.database} does not exist")
+    on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    # An open SQLite connection keeps answering from a deleted file: look for the file.
+    if on_file and not Path(str(url.database)).exists():
+        raise DatabaseGone(f"{url.database} does not exist")
     db.session.execute(sa.text("SELECT version_num FROM alembic_version")).first()
     return True
 
