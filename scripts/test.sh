@@ -40,7 +40,7 @@ pg_url="${TEST_DATABASE_URL:-}"
 created=""
 if [ -z "$pg_url" ]; then
   pg_url="postgresql+psycopg://postgres@127.0.0.1:5432/portal_test_$$_$(date +%s)"
-  if $bin/python scripts/pgtestdb.py create "$pg_url" 2>/tmp/pgtestdb.$$; then
+  if $bin/python -m tests.pgdb create "$pg_url" 2>/tmp/pgtestdb.$$; then
     created="$pg_url"
   else
     cat /tmp/pgtestdb.$$ >&2
@@ -50,7 +50,7 @@ if [ -z "$pg_url" ]; then
 fi
 if [ -n "$pg_url" ]; then
   TEST_DATABASE_URL="$pg_url" $bin/pytest -p no:randomly "$@" || status=1
-  [ -n "$created" ] && $bin/python scripts/pgtestdb.py drop "$created"
+  [ -n "$created" ] && $bin/python -m tests.pgdb drop "$created"
 elif [ "$ci" = "true" ]; then
   fail "PostgreSQL is not reachable on 127.0.0.1:5432 and CI=true: the PostgreSQL run cannot be skipped."
 else

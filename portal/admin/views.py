@@ -33,7 +33,7 @@ def _page_number() -> int:
 
 
 def _load_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = queries.user_with_role_history(user_id)
     if user is None:
         abort(404)
     return user

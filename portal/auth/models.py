@@ -98,8 +98,8 @@ class RoleGrant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
-    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id], lazy="joined")
-    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id], lazy="joined")
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
 
     __table_args__ = (
         # One live grant of a role per user; revoked grants stay as history.

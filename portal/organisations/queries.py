@@ -85,7 +85,10 @@ def merged_from(org: Organisation) -> list[Organisation]:
 def members(org: Organisation) -> list[User]:
     return list(
         db.session.scalars(
-            sa.select(User).where(User.organisation_id == org.id).order_by(User.name)
+            sa.select(User)
+            .where(User.organisation_id == org.id)
+            .options(sa.orm.lazyload(User.role_grants))
+            .order_by(User.name)
         )
     )
 

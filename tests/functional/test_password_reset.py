@@ -15,6 +15,7 @@ def test_reset_page_says_the_same_for_known_and_unknown_addresses(client):
     make_user(email="known@example.test")
     known = submit(client, "/forgot-password", {"email": "known@example.test"}, follow=True)
     unknown = submit(client, "/forgot-password", {"email": "nobody@example.test"}, follow=True)
+
     def strip(response):
         text = response.get_data(as_text=True)
         return text.replace("known@example.test", "X").replace("nobody@example.test", "X")

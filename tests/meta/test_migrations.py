@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -19,7 +18,6 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from psycopg import sql
 from sqlalchemy.exc import DatabaseError
 
 import portal.models
@@ -28,6 +26,7 @@ from portal.core.audit import AuditEvent, record_event
 from portal.core.db import Base
 from portal.extensions import db
 from tests.conftest import build_app
+from tests.pgdb import scratch_database
 from tests.support import Inbox
 
 MIGRATIONS = ROOT / "migrations"
@@ -151,25 +150,8 @@ def scratch_database_url(tmp_path: Path) -> Iterator[str]:
     if not test_url or not test_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'scratch.db'}"
         return
-    url = sa.make_url(test_url)
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-
-    def maintenance(statement: str) -> None:
-        with psycopg.connect(
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
-
-    maintenance("CREATE DATABASE {}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        maintenance("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+    with scratch_database(test_url, f"scratch_{uuid.uuid4().hex[:12]}") as url:
+        yield url
 
 
 @pytest.mark.no_db

@@ -1,0 +1,73 @@
+"""No page runs a number of SQL queries that grows with the data."""
+
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from portal.auth import services as accounts
+from portal.core.permissions import Role
+from portal.extensions import db
+from tests.factories import make_organisation, make_user
+from tests.support import sign_in_as
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    engine = db.session.get_bind()
+    target = engine.engine if isinstance(engine, sa.Connection) else engine
+    sa.event.listen(target, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(target, "before_cursor_execute", record)
+
+
+def _grow(admin, n, org=None):
+    """More people, organisations, audit events, and role history written by many granters."""
+    org = org or make_organisation()
+    for _ in range(n):
+        granter = make_user(roles=[Role.ADMINISTRATOR])
+        person = make_user(organisation=org, roles=[Role.REVIEWER])
+        accounts.grant_role(granter, person, Role.ANALYST)
+        if Role.ASSESSOR in admin.roles:
+            accounts.revoke_role(granter, admin, Role.ASSESSOR)
+        else:
+            accounts.grant_role(granter, admin, Role.ASSESSOR)
+        make_organisation()
+    db.session.commit()
+    return org
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users",
+        "/admin/audit-log",
+        "/admin/organisations",
+        "/admin",
+        "/dashboard",
+        "/admin/users/{admin}",
+        "/admin/organisations/{org}",
+    ],
+)
+def test_page_queries_do_not_grow_with_the_data(client, url):
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    sign_in_as(client, admin)
+    org = _grow(admin, 2)
+    target = url.format(admin=admin.id, org=org.id)
+    client.get(target)  # warm up
+    db.session.expire_all()  # as a new request's session would start
+    with counting() as small:
+        assert client.get(target).status_code == 200
+    _grow(admin, 12, org)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(target).status_code == 200
+    assert len(large) == len(small), "\n".join(large)
