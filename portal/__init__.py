@@ -93,10 +93,10 @@ def _register_core(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, home, organisations
+    from portal import admin, auth, framework, home, organisations
 
     auth.init_app(app)
-    for feature in (auth, home, admin, organisations):
+    for feature in (auth, home, admin, organisations, framework):
         app.register_blueprint(feature.bp)
 
 
@@ -104,9 +104,12 @@ def _register_cli(app: Flask) -> None:
     from portal.auth.cli import users_cli
     from portal.core.cli import outbox_cli
     from portal.demo.cli import demo_cli
+    from portal.framework.cli import framework_cli, schemes_cli
     from portal.organisations.cli import organisations_cli
 
     app.cli.add_command(outbox_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(schemes_cli)
+    app.cli.add_command(framework_cli)

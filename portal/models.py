@@ -3,14 +3,19 @@
 from portal.auth.models import RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
+from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationName, Region
 
 __all__ = [
     "AuditEvent",
+    "Competency",
+    "FrameworkDomain",
+    "FrameworkVersion",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
     "Region",
     "RoleGrant",
+    "Scheme",
     "User",
 ]

@@ -46,6 +46,7 @@ class Permission(enum.StrEnum):
     MANAGE_ROLES = "manage_roles"
     MANAGE_ORGANISATIONS = "manage_organisations"
     VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_FRAMEWORKS = "manage_frameworks"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -61,6 +62,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ROLES,
             Permission.MANAGE_ORGANISATIONS,
             Permission.VIEW_AUDIT_LOG,
+            Permission.MANAGE_FRAMEWORKS,
         }
     ),
 }

@@ -32,6 +32,7 @@ def dashboard() -> View:
         "users": url_for("admin.list_users"),
         "organisations": url_for("organisations.list_organisations"),
         "audit": url_for("admin.audit_log"),
+        "frameworks": url_for("framework.list_frameworks"),
         "account": url_for("auth.account"),
     }
     panels = queries.dashboard_panels(current_user, links)

@@ -81,6 +81,11 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "organisations.show_organisation":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.rename_organisation": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.merge_organisation":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "framework.list_frameworks":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "framework.show_framework":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "framework.show_changes":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "framework.publish_framework":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "framework.retire_framework":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
 }
 # fmt: on
 
@@ -97,7 +102,18 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "user_id": lambda: make_user().id,
     "org_id": lambda: make_organisation().id,
     "token": lambda: "not-a-real-token",
+    "framework_id": lambda: _draft_framework().id,
 }
+
+
+def _draft_framework():
+    from portal.framework import services
+    from portal.framework.schema import parse_framework, parse_scheme
+    from tests.frameworks import framework_document, scheme_document
+
+    services.load_scheme(None, parse_scheme(scheme_document()))
+    return services.load_framework(None, parse_framework(framework_document())).framework
+
 
 CELLS = [(endpoint, who) for endpoint in MATRIX for who in COLUMNS]
 
