@@ -54,27 +54,28 @@ def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
                 "Manage people and roles",
                 links["users"],
                 f"{s.users} accounts, {s.unconfirmed} not yet confirmed",
-            )
-        ]
-        tasks.append(
+            ),
             Task(
                 "Manage organisations",
                 links["organisations"],
                 "Rename or merge safeguarding partnerships",
-            )
-        )
-        tasks.append(
+            ),
+            Task(
+                "Manage competency frameworks",
+                links["frameworks"],
+                "Read, compare, publish and retire framework versions",
+            ),
             Task(
                 "Read the audit log",
                 links["audit"],
                 f"{s.events_last_day} events in the last 24 hours",
-            )
-        )
+            ),
+        ]
         panels.append(
             RolePanel(
                 Role.ADMINISTRATOR,
                 "Running the scheme",
-                "You manage accounts, roles and organisations.",
+                "You manage accounts, roles, organisations and competency frameworks.",
                 tasks,
             )
         )
