@@ -1,0 +1,119 @@
+"""Time the main pages on a populated SQLite database (figures, not pass/fail)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from flask_migrate import upgrade
+
+from config.settings import Test
+from portal import create_app
+from portal.auth.models import RoleGrant, User
+from portal.auth.passwords import hash_password
+from portal.core.audit import record_event
+from portal.core.db import utcnow
+from portal.core.permissions import Role
+from portal.extensions import db
+
+PEOPLE = 2000
+EVENTS_EACH = 5
+RUNS = 30
+PAGES = [
+    "/dashboard",
+    "/admin",
+    "/admin/users",
+    "/admin/users?q=person1",
+    "/admin/audit-log",
+    "/admin/organisations",
+    "/admin/frameworks",
+    "/healthz",
+]
+
+
+def _populate() -> User:
+    password = hash_password("bench password words")
+    admin = User(
+        email="admin@bench.test",
+        name="Bench Admin",
+        password_hash=password,
+        email_confirmed_at=utcnow(),
+    )
+    db.session.add(admin)
+    db.session.add(RoleGrant(user=admin, role=Role.ADMINISTRATOR))
+    for n in range(PEOPLE):
+        person = User(
+            email=f"person{n}@bench.test",
+            name=f"Bench Person {n}",
+            password_hash=password,
+            email_confirmed_at=utcnow(),
+        )
+        db.session.add(person)
+        if n % 3 == 0:
+            db.session.add(RoleGrant(user=person, role=Role.REVIEWER))
+    db.session.flush()
+    for n in range(PEOPLE * EVENTS_EACH):
+        record_event(
+            admin,
+            "bench.event",
+            subject_type="user",
+            subject_id=n % PEOPLE,
+            summary=f"Bench event {n}",
+        )
+    db.session.commit()
+    return admin
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    settings = Test()
+    settings.INSTANCE_PATH = folder
+    settings.SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'bench.db'}"
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+        runner = app.test_cli_runner()
+        runner.invoke(args=["organisations", "load"])
+        runner.invoke(args=["framework", "load-all"])
+        admin = _populate()
+        identity = admin.get_id()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = identity
+        session["_seen"] = time.time()
+    figures: dict[str, dict[str, float]] = {}
+    for page in PAGES:
+        client.get(page)
+        timings = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            response = client.get(page)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, (page, response.status_code)
+        timings.sort()
+        figures[page] = {
+            "median_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+        }
+        print(
+            f"{page:<28} median {figures[page]['median_ms']:>7} ms   "
+            f"p95 {figures[page]['p95_ms']:>7} ms"
+        )
+    out = Path("build")
+    out.mkdir(exist_ok=True)
+    result = {
+        "database": "sqlite",
+        "people": PEOPLE,
+        "audit_events": PEOPLE * EVENTS_EACH,
+        "runs": RUNS,
+        "pages": figures,
+    }
+    (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"Written to {out / 'bench.json'}")
+
+
+if __name__ == "__main__":
+    main()
