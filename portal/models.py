@@ -1,6 +1,6 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
-from portal.auth.models import RoleGrant, User
+from portal.auth.models import RecoveryCode, RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
@@ -14,6 +14,7 @@ __all__ = [
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
+    "RecoveryCode",
     "Region",
     "RoleGrant",
     "Scheme",

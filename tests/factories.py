@@ -9,12 +9,13 @@ from __future__ import annotations
 import itertools
 from functools import cache
 
+import pyotp
 import sqlalchemy as sa
 
 from portal.auth.models import RoleGrant, User
 from portal.auth.passwords import hash_password
 from portal.core.db import utcnow
-from portal.core.permissions import Role
+from portal.core.permissions import TWO_FACTOR_ROLES, Role
 from portal.extensions import db
 from portal.organisations.models import Organisation, OrganisationKind, OrganisationName, Region
 
@@ -67,7 +68,9 @@ def make_user(
     roles: tuple[Role, ...] | list[Role] = (),
     confirmed: bool = True,
     organisation: Organisation | None = None,
+    two_factor: bool | None = None,
 ) -> User:
+    """A person; those whose roles require a second factor have one set up unless told not."""
     n = next(_counter)
     user = User(
         name=name or f"Test Person {n}",
@@ -82,6 +85,9 @@ def make_user(
         if role is Role.COMMISSIONER and user.organisation is None:
             user.organisation = make_organisation()
         db.session.add(RoleGrant(user=user, role=role))
+    if two_factor if two_factor is not None else bool(set(roles) & TWO_FACTOR_ROLES):
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enabled_at = utcnow()
     db.session.commit()
     db.session.refresh(user)
     return user

@@ -7,9 +7,11 @@ import re
 import socket
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import Message
 from typing import Any
 
+import pyotp
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -86,11 +88,20 @@ def submit(
 
 
 def sign_in_as(client: FlaskClient, user: Any) -> None:
-    """Start a session for `user` without going through the form (tested on its own)."""
+    """Start a session for `user` without going through the forms (tested on their own),
+    with the second factor done if the user has one."""
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session["_seen"] = time.time()
+        if user.two_factor_enabled:
+            session["_mfa"] = True
+
+
+def current_code(user: Any, *, step: int = 0) -> str:
+    """The authenticator code for `user` now (or `step` time-steps later)."""
+    totp = pyotp.TOTP(user.totp_secret)
+    return totp.generate_otp(totp.timecode(datetime.now(UTC)) + step)
 
 
 def page_checks(response: TestResponse, *, service_name: str) -> BeautifulSoup:

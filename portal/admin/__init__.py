@@ -20,6 +20,7 @@ register_navigation(
             "admin.grant_role",
             "admin.revoke_role",
             "admin.set_organisation",
+            "admin.reset_two_factor",
         ),
     )
 )

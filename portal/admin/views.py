@@ -15,10 +15,11 @@ from portal.admin.forms import (
     UserFilterForm,
 )
 from portal.auth import services as accounts
+from portal.auth import two_factor
 from portal.auth.models import User
 from portal.auth.policies import can_change_roles
 from portal.core.errors import DomainError
-from portal.core.forms import apply_domain_error
+from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import GRANTABLE_ROLES, Permission, Role, require_permission
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
@@ -157,6 +158,26 @@ def set_organisation(user_id: int) -> View:
             flash("Organisation saved.", "success")
             return redirect(url_for("admin.show_user", user_id=user.id))
     return _render_user(user, organisation_form=form)
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@require_permission(Permission.MANAGE_USERS)
+def reset_two_factor(user_id: int) -> View:
+    user = _load_user(user_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        two_factor.reset_two_factor(current_user, user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            f"{user.name}'s two-factor authentication is reset. They have been emailed.", "success"
+        )
+    return redirect(url_for("admin.show_user", user_id=user.id))
 
 
 @bp.route("/audit-log")

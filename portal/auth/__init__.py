@@ -14,6 +14,21 @@ from portal.extensions import db, login_manager
 bp = Blueprint("auth", __name__)
 
 IDLE_KEY = "_seen"
+MFA_DONE = "_mfa"
+# Pages a user who must use a second factor can still reach before setting it up.
+BEFORE_SECOND_FACTOR = frozenset(
+    {
+        "static",
+        "home.healthz",
+        "home.accessibility",
+        "home.privacy",
+        "home.cookies",
+        "auth.setup_two_factor",
+        "auth.recovery_codes",
+        "auth.sign_out",
+        "auth.signed_out",
+    }
+)
 
 
 def init_app(app: Flask) -> None:
@@ -46,6 +61,21 @@ def init_app(app: Flask) -> None:
             return redirect(url_for("auth.signed_out", idle=1))
         session[IDLE_KEY] = now
         return None
+
+    @app.before_request
+    def _require_second_factor() -> Response | None:
+        """Assessors, QA leads, analysts and administrators reach no page without one."""
+        if request.endpoint in BEFORE_SECOND_FACTOR or not current_user.is_authenticated:
+            return None
+        user = current_user
+        if not user.needs_two_factor or session.get(MFA_DONE):
+            return None
+        if user.two_factor_enabled:
+            # Set up, but not used in this session (e.g. a role given since sign-in).
+            logout_user()
+            session.clear()
+            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.setup_two_factor"))
 
 
 from portal.auth import views  # noqa: E402,F401  (routes attach to bp)

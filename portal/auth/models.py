@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime, enum_column, utcnow
-from portal.core.permissions import Permission, Role, permissions_for
+from portal.core.permissions import TWO_FACTOR_ROLES, Permission, Role, permissions_for
 
 if TYPE_CHECKING:
     from portal.organisations.models import Organisation
@@ -35,6 +35,11 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=new_session_token, nullable=False
     )
+    # Second factor: a TOTP secret, when it was turned on, and the last time-step used
+    # (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_counter: Mapped[int | None] = mapped_column(sa.BigInteger)
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id"), index=True
     )
@@ -70,6 +75,14 @@ class User(Base):
     @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return bool(self.roles & TWO_FACTOR_ROLES)
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -113,3 +126,15 @@ class RoleGrant(Base):
         ),
         sa.CheckConstraint("role <> 'applicant'", name="applicant_is_not_granted"),
     )
+
+
+class RecoveryCode(Base):
+    """A single-use code for when the authenticator is lost; only its keyed hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

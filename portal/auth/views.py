@@ -6,8 +6,16 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.auth import bp, services
-from portal.auth.forms import EmailOnlyForm, NewPasswordForm, SignInForm, SignUpForm
+from portal.auth import MFA_DONE, bp, services
+from portal.auth import two_factor as second_factor
+from portal.auth.forms import (
+    EmailOnlyForm,
+    NewPasswordForm,
+    SecurityCodeForm,
+    SignInForm,
+    SignUpForm,
+)
+from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import public, require_sign_in
@@ -126,12 +134,112 @@ def sign_in() -> View:
         else:
             db.session.commit()
             session.clear()
+            if user.two_factor_enabled:
+                # Not signed in yet: the second factor comes first.
+                session[PENDING_USER] = user.get_id()
+                session[PENDING_NEXT] = next_url
+                return redirect(url_for("auth.two_factor"))
             login_user(user)
             session.permanent = True
             return redirect(next_url)
     elif request.method == "POST":
         g.sign_in_failed = True
     return render_template("auth/sign_in.html", form=form, unconfirmed=unconfirmed)
+
+
+PENDING_USER = "mfa_pending_user"
+PENDING_NEXT = "mfa_pending_next"
+SETUP_SECRET = "mfa_setup_secret"  # noqa: S105  (a session key, not a secret)
+NEW_CODES = "mfa_new_recovery_codes"
+
+
+def _pending_user() -> User | None:
+    identity = str(session.get(PENDING_USER, ""))
+    user_id, _, token = identity.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token or not user.active:
+        return None
+    return user
+
+
+def _second_factor_key() -> str:
+    return "second-factor:" + str(session.get(PENDING_USER, request.remote_addr or ""))
+
+
+@bp.route("/sign-in/security-code", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    lambda: _limit("SIGN_IN_ACCOUNT_LIMIT"),
+    key_func=_second_factor_key,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+    scope="second-factor",
+)
+def two_factor() -> View:
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.sign_in"))
+    form = SecurityCodeForm()
+    if form.validate_on_submit():
+        try:
+            second_factor.verify_second_factor(user, form.code.data)
+        except DomainError as exc:
+            db.session.rollback()
+            g.sign_in_failed = True
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            next_url = safe_next(session.get(PENDING_NEXT), url_for("home.dashboard"))
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            session[MFA_DONE] = True
+            return redirect(next_url)
+    elif request.method == "POST":
+        g.sign_in_failed = True
+    return render_template("auth/two_factor.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@require_sign_in
+def setup_two_factor() -> View:
+    user: User = current_user
+    if user.two_factor_enabled:
+        return redirect(url_for("auth.account"))
+    secret = session.get(SETUP_SECRET) or second_factor.new_secret()
+    session[SETUP_SECRET] = secret
+    form = SecurityCodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.enable_two_factor(user, secret, form.code.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            session.pop(SETUP_SECRET, None)
+            session[MFA_DONE] = True
+            session[NEW_CODES] = codes
+            return redirect(url_for("auth.recovery_codes"))
+    uri = second_factor.provisioning_uri(user, secret)
+    return render_template(
+        "auth/setup_two_factor.html",
+        form=form,
+        qr=second_factor.qr_svg(uri),
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        required=user.needs_two_factor,
+    )
+
+
+@bp.route("/account/two-factor/recovery-codes")
+@require_sign_in
+def recovery_codes() -> View:
+    codes = session.pop(NEW_CODES, None)
+    if not codes:
+        return redirect(url_for("auth.account"))
+    return render_template("auth/recovery_codes.html", codes=codes)
 
 
 @bp.route("/sign-out", methods=["POST"])

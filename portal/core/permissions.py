@@ -37,6 +37,11 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMINISTRATOR: "Administrator",
 }
 
+# Whoever can see applications, scores or reports must use a second factor.
+TWO_FACTOR_ROLES: frozenset[Role] = frozenset(
+    {Role.ASSESSOR, Role.QA_LEAD, Role.ANALYST, Role.ADMINISTRATOR}
+)
+
 # Roles an administrator grants. Applicant is held by everyone who signs up.
 GRANTABLE_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.APPLICANT)
 

@@ -6,7 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.demo.services import DEMO_ACCOUNTS, demo_loaded, load_demo
+from portal.core.permissions import TWO_FACTOR_ROLES
+from portal.demo.services import DEMO_ACCOUNTS, current_code, demo_loaded, load_demo
 from portal.extensions import db
 
 
@@ -19,15 +20,24 @@ def _print_accounts(password_hint: str) -> None:
     click.echo("Demo accounts (password: " + password_hint + "):")
     for spec in DEMO_ACCOUNTS:
         roles = ", ".join(r.label for r in spec.roles) or "Applicant"
-        click.echo(f"  {spec.email:<26} {roles}")
+        second = " *" if set(spec.roles) & TWO_FACTOR_ROLES else ""
+        click.echo(f"  {spec.email:<26} {roles}{second}")
+    click.echo(
+        "* asks for a security code after the password: get one with\n"
+        "  .venv/bin/flask --app wsgi demo code EMAIL   (PORTAL_ENV=development)"
+    )
+
+
+def _refuse_production() -> None:
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is never loaded with the production configuration.")
 
 
 @demo_cli.command("load")
 @with_appcontext
 def load_command() -> None:
     """Create the demo accounts and people, once."""
-    if current_app.config["ENV_NAME"] == "production":
-        raise click.ClickException("Demo data is never loaded with the production configuration.")
+    _refuse_production()
     password = current_app.config.get("DEMO_PASSWORD")
     if not password:
         raise click.ClickException("Set DEMO_PASSWORD to load demo data.")
@@ -38,3 +48,15 @@ def load_command() -> None:
         db.session.commit()
         click.echo("Demo data loaded.")
     _print_accounts(password)
+
+
+@demo_cli.command("code")
+@click.argument("email")
+@with_appcontext
+def code_command(email: str) -> None:
+    """Print the current security code of a demo account (its stand-in authenticator app)."""
+    _refuse_production()
+    code = current_code(email)
+    if code is None:
+        raise click.ClickException(f"{email} is not a demo account with a second factor.")
+    click.echo(code)

@@ -32,9 +32,11 @@ class Outcome(enum.Enum):
     DENY = "403: signed in, without the permission"
     LINK = "400: the link is not valid"
     ACT = "let through: 200, 302 or 400 from the view itself, never 403 or sign-in"
+    ENTRY = "302 to the sign-in page, with nothing to come back to"
+    ACCT = "302 to the account page (nothing to do here)"
 
 
-OK, LOGIN, HOME, OUT, DENY, LINK, ACT = Outcome
+OK, LOGIN, HOME, OUT, DENY, LINK, ACT, ENTRY, ACCT = Outcome
 
 ANONYMOUS = "anonymous"
 COLUMNS = (
@@ -70,12 +72,16 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "auth.check_email_reset":            (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "auth.reset_password":               (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
     "auth.account":                      (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.two_factor":                   (ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY),
+    "auth.setup_two_factor":             (LOGIN, OK,    OK,    ACCT,  ACCT,  OK,    ACCT,  ACCT),
+    "auth.recovery_codes":               (LOGIN, ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT),
     "admin.index":                       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "admin.list_users":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "admin.show_user":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "admin.grant_role":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "admin.revoke_role":                 (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "admin.set_organisation":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "admin.reset_two_factor":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "admin.audit_log":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.list_organisations":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.show_organisation":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
@@ -95,6 +101,7 @@ TRIED_WITH_POST = {
     "admin.grant_role",
     "admin.revoke_role",
     "admin.set_organisation",
+    "admin.reset_two_factor",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -168,6 +175,10 @@ def _check(response: TestResponse, expected: Outcome, url: str, *, posted: bool)
     elif expected is LINK:
         assert status == 400, seen
         assert "This link is not valid" in response.get_data(as_text=True)
+    elif expected is ENTRY:
+        assert status == 302 and where == "/sign-in", seen
+    elif expected is ACCT:
+        assert status == 302 and _redirect_path(response) == "/account", seen
     elif expected is ACT:
         assert status in {200, 302, 400}, seen
         assert status != 302 or _redirect_path(response) != "/sign-in", seen

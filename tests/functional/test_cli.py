@@ -75,3 +75,15 @@ def test_create_admin_command_bootstraps_the_first_administrator(app):
     user = db.session.scalar(sa.select(User).where(User.email == "first@example.test"))
     assert Role.ADMINISTRATOR in user.roles
     assert user.email_confirmed
+
+
+def test_demo_code_prints_the_security_code_of_a_demo_account(app):
+    import pyotp
+
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@demo.test"))
+    assert admin.two_factor_enabled
+    result = runner.invoke(args=["demo", "code", "admin@demo.test"])
+    assert pyotp.TOTP(admin.totp_secret).verify(result.output.strip(), valid_window=1)
+    assert runner.invoke(args=["demo", "code", "applicant@demo.test"]).exit_code != 0
