@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_limiter import RouteLimit
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -39,6 +42,26 @@ def _sign_in_failed(_response: Response) -> bool:
 
 def _limit(name: str) -> str:
     return str(current_app.config[name])
+
+
+def _failures_limited(limit: str, key_func: Callable[[], str], scope: str) -> RouteLimit:
+    """Count only failed attempts (g.sign_in_failed) against `limit`, per `key_func`."""
+    return limiter.limit(
+        lambda: _limit(limit),
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_sign_in_failed,
+        scope=scope,
+    )
+
+
+def _start_session(user: User, *, second_factor: bool = False) -> None:
+    """A fresh session for `user` (nothing carried over from before signing in)."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    if second_factor:
+        session[MFA_DONE] = True
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
@@ -100,20 +123,8 @@ def resend_confirmation() -> View:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: _limit("SIGN_IN_ACCOUNT_LIMIT"),
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_sign_in_failed,
-    scope="sign-in-account",
-)
-@limiter.limit(
-    lambda: _limit("SIGN_IN_ADDRESS_LIMIT"),
-    key_func=_address_key,
-    methods=["POST"],
-    deduct_when=_sign_in_failed,
-    scope="sign-in-address",
-)
+@_failures_limited("SIGN_IN_ACCOUNT_LIMIT", _account_key, "sign-in-account")
+@_failures_limited("SIGN_IN_ADDRESS_LIMIT", _address_key, "sign-in-address")
 def sign_in() -> View:
     next_url = safe_next(request.args.get("next"), url_for("home.dashboard"))
     if current_user.is_authenticated:
@@ -139,8 +150,7 @@ def sign_in() -> View:
                 session[PENDING_USER] = user.get_id()
                 session[PENDING_NEXT] = next_url
                 return redirect(url_for("auth.two_factor"))
-            login_user(user)
-            session.permanent = True
+            _start_session(user)
             return redirect(next_url)
     elif request.method == "POST":
         g.sign_in_failed = True
@@ -170,13 +180,7 @@ def _second_factor_key() -> str:
 
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: _limit("SIGN_IN_ACCOUNT_LIMIT"),
-    key_func=_second_factor_key,
-    methods=["POST"],
-    deduct_when=_sign_in_failed,
-    scope="second-factor",
-)
+@_failures_limited("SIGN_IN_ACCOUNT_LIMIT", _second_factor_key, "second-factor")
 def two_factor() -> View:
     user = _pending_user()
     if user is None:
@@ -192,10 +196,7 @@ def two_factor() -> View:
         else:
             db.session.commit()
             next_url = safe_next(session.get(PENDING_NEXT), url_for("home.dashboard"))
-            session.clear()
-            login_user(user)
-            session.permanent = True
-            session[MFA_DONE] = True
+            _start_session(user, second_factor=True)
             return redirect(next_url)
     elif request.method == "POST":
         g.sign_in_failed = True
