@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     LiveServer,
     assert_accessible,
     expect_heading,
+    seed_organisation,
     seed_user,
     sign_in,
 )
@@ -77,3 +78,32 @@ def test_the_start_information_and_not_found_pages_are_accessible(page: Page) ->
     )
     with pytest.raises(AssertionError, match="image-alt"):
         assert_accessible(page)
+
+
+def test_the_remaining_pages_are_accessible(page: Page, live_server: LiveServer) -> None:
+    """Pages no journey above passes through, each scanned once."""
+    for path, heading in [
+        ("/sign-up/check-your-email", "Check your email"),
+        ("/forgot-password/check-your-email", "Check your email"),
+        ("/confirm-email/resend", "Send the confirmation link again"),
+        ("/confirm-email/not-a-real-link", "This link is not valid"),
+        ("/signed-out?idle=1", "You were signed out after 30 minutes"),
+    ]:
+        page.goto(path)
+        expect_heading(page, heading)
+        assert_accessible(page)
+
+    admin = seed_user(live_server, label="admin", roles=(Role.ADMINISTRATOR,))
+    org_id, org_name = seed_organisation(live_server)
+    sign_in(page, admin.email)
+    for path, heading in [
+        ("/account", "Your account"),
+        (f"/admin/organisations/{org_id}/rename", f"Rename {org_name}"),
+        (f"/admin/organisations/{org_id}/merge", f"Merge {org_name}"),
+    ]:
+        page.goto(path)
+        expect_heading(page, heading)
+        assert_accessible(page)
+    page.get_by_role("button", name="Merge organisations").click()
+    expect_heading(page, f"Merge {org_name}", error=True)
+    assert_accessible(page)
