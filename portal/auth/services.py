@@ -151,7 +151,7 @@ def confirm_email(token: str) -> User:
     return user
 
 
-def authenticate(*, email: str, password: str) -> User:
+def authenticate(*, email: str, password: str, browser: str = "") -> User:
     """The account for these credentials, or AuthenticationFailed without saying which was wrong."""
     user = find_user_by_email(email)
     if user is None or not verify_password(user.password_hash, password) or not user.active:
@@ -167,6 +167,7 @@ def authenticate(*, email: str, password: str) -> User:
         subject_type="user",
         subject_id=user.id,
         summary=f"{user.email} signed in with a password",
+        changes={"browser": browser[:200]} if browser else None,
     )
     db.session.flush()
     return user
@@ -381,3 +382,29 @@ def create_confirmed_account(*, name: str, email: str, password: str) -> User:
     )
     db.session.flush()
     return user
+
+
+def notify_new_browser(user: User, browser: str) -> None:
+    """Tell the owner when their password is used from a browser not seen before."""
+    queue_email(
+        user.email,
+        "New sign-in to your account",
+        "new_browser",
+        name=user.name,
+        browser=browser[:200] or "an unknown browser",
+        reset=external_url("auth.forgot_password"),
+    )
+    db.session.flush()
+
+
+def end_other_sessions(user: User) -> None:
+    """Every session of this account ends; the caller starts a new one for the current browser."""
+    user.session_token = new_session_token()
+    record_event(
+        user,
+        "auth.other_sessions_ended",
+        subject_type="user",
+        subject_id=user.id,
+        summary=f"{user.email} signed out of every other session",
+    )
+    db.session.flush()

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    after_this_request,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter import RouteLimit
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from portal.auth import MFA_DONE, bp, services
+from portal.auth import MFA_DONE, bp, queries, services
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
     EmailOnlyForm,
@@ -55,6 +67,47 @@ def _failures_limited(limit: str, key_func: Callable[[], str], scope: str) -> Ro
     )
 
 
+KNOWN_BROWSER_COOKIE = "portal_known_browser"
+KNOWN_BROWSER_SALT = "known-browser"
+
+
+def _known_user_ids() -> list[int]:
+    """Accounts that have signed in from this browser before (a signed cookie)."""
+    raw = request.cookies.get(KNOWN_BROWSER_COOKIE, "")
+    try:
+        ids = URLSafeSerializer(str(current_app.config["SECRET_KEY"]), KNOWN_BROWSER_SALT).loads(
+            raw
+        )
+    except BadSignature:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def _remember_browser(user: User) -> None:
+    known = _known_user_ids()
+    if user.id in known:
+        return
+    value = URLSafeSerializer(str(current_app.config["SECRET_KEY"]), KNOWN_BROWSER_SALT).dumps(
+        [*known, user.id][-20:]
+    )
+
+    @after_this_request
+    def _set(response: Response) -> Response:
+        response.set_cookie(
+            KNOWN_BROWSER_COOKIE,
+            value,
+            max_age=60 * 60 * 24 * 365,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        )
+        return response
+
+
+def _browser() -> str:
+    return (request.user_agent.string or "")[:200]
+
+
 def _start_session(user: User, *, second_factor: bool = False) -> None:
     """A fresh session for `user` (nothing carried over from before signing in)."""
     session.clear()
@@ -62,6 +115,7 @@ def _start_session(user: User, *, second_factor: bool = False) -> None:
     session.permanent = True
     if second_factor:
         session[MFA_DONE] = True
+    _remember_browser(user)
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
@@ -133,7 +187,11 @@ def sign_in() -> View:
     unconfirmed = False
     if form.validate_on_submit():
         try:
-            user = services.authenticate(email=form.email.data, password=form.password.data)
+            user = services.authenticate(
+                email=form.email.data, password=form.password.data, browser=_browser()
+            )
+            if user.id not in _known_user_ids():
+                services.notify_new_browser(user, _browser())
         except services.EmailNotConfirmed as exc:
             db.session.rollback()
             unconfirmed = True
@@ -307,4 +365,24 @@ def reset_password(token: str) -> View:
 @bp.route("/account")
 @require_sign_in
 def account() -> View:
-    return render_template("auth/account.html", user=current_user, sign_out_form=ActionForm())
+    return render_template(
+        "auth/account.html",
+        user=current_user,
+        sign_ins=queries.recent_sign_ins(current_user),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/account/sign-out-others", methods=["POST"])
+@require_sign_in
+def sign_out_others() -> View:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user: User = current_user._get_current_object()
+    services.end_other_sessions(user)
+    db.session.commit()
+    second_factor = bool(session.get(MFA_DONE))
+    _start_session(user, second_factor=second_factor)  # this browser stays signed in
+    flash("You are signed out everywhere else. You are still signed in here.", "success")
+    return redirect(url_for("auth.account"))

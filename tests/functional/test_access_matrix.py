@@ -72,6 +72,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "auth.check_email_reset":            (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "auth.reset_password":               (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
     "auth.account":                      (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.sign_out_others":              (LOGIN, ACT,   ACT,   ACT,   ACT,   ACT,   ACT,   ACT),
     "auth.two_factor":                   (ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY),
     "auth.setup_two_factor":             (LOGIN, OK,    OK,    ACCT,  ACCT,  OK,    ACCT,  ACCT),
     "auth.recovery_codes":               (LOGIN, ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT),
@@ -98,6 +99,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
 # Buttons, not pages: they refuse GET, so they are tried with a POST.
 TRIED_WITH_POST = {
     "auth.sign_out",
+    "auth.sign_out_others",
     "admin.grant_role",
     "admin.revoke_role",
     "admin.set_organisation",

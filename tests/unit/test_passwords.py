@@ -18,7 +18,8 @@ def test_missing_hash_never_verifies():
 
 
 def test_short_password_is_refused():
-    assert password_problem("short") == "Password must be 10 characters or more"
+    assert password_problem("short") == "Password must be 12 characters or more"
+    assert password_problem("elevenchars") is not None
 
 
 def test_common_or_repetitive_password_is_refused():
@@ -37,3 +38,11 @@ def test_long_random_words_are_accepted():
 def test_fingerprint_changes_with_the_hash():
     assert fingerprint("a") != fingerprint("b")
     assert len(fingerprint(None)) == 16
+
+
+def test_long_but_common_passwords_are_refused():
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    common = next(p for p in FREQUENCY_LISTS["passwords"] if len(p) >= 12 and len(set(p)) >= 4)
+    assert password_problem(common) == "Password is too easy to guess: use three random words"
+    assert password_problem("Safeguarding 123") is not None  # spaces do not hide it
