@@ -104,3 +104,12 @@ class SecurityCodeForm(FlaskForm):
         ],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password")],
+    )
+    submit = SubmitField("Delete my account", widget=GovSubmitInput())

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.auth.models import RoleGrant, User, new_session_token
+from portal.auth.models import RecoveryCode, RoleGrant, User, new_session_token
 from portal.auth.passwords import (
     fingerprint,
     hash_password,
@@ -18,7 +18,7 @@ from portal.auth.passwords import (
 from portal.auth.policies import can_change_roles
 from portal.core.audit import record_event
 from portal.core.db import utcnow
-from portal.core.email import queue_email
+from portal.core.email import OutboxMessage, OutboxStatus, queue_email
 from portal.core.errors import DomainError, NotPermitted
 from portal.core.links import external_url
 from portal.core.permissions import GRANTABLE_ROLES, Role
@@ -406,5 +406,47 @@ def end_other_sessions(user: User) -> None:
         subject_type="user",
         subject_id=user.id,
         summary=f"{user.email} signed out of every other session",
+    )
+    db.session.flush()
+
+
+def can_delete_own_account(user: User) -> bool:
+    """Only applicants who never held another role may delete their own account; records of
+    anyone who assessed, reviewed or ran the scheme must stay attributable."""
+    return not user.role_grants
+
+
+def delete_account(user: User, password: str) -> None:
+    """Remove the person's details from the account and close it; the audit log is kept."""
+    if not can_delete_own_account(user):
+        raise NotPermitted(
+            "Your account has held a role in the scheme: ask an administrator to close it",
+            field="password",
+        )
+    if not verify_password(user.password_hash, password):
+        raise DomainError("Enter your current password", field="password")
+    old_email, name = user.email, user.name
+    db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.to_address == old_email, OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    queue_email(old_email, "Your account has been deleted", "account_deleted", name=name)
+    user.name = "Deleted account"
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.password_hash = None
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_counter = None
+    user.organisation = None
+    user.active = False
+    user.session_token = new_session_token()
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    record_event(
+        None,
+        "account.deleted",
+        subject_type="user",
+        subject_id=user.id,
+        summary=f"Account {user.id} deleted at its owner's request; personal details removed",
     )
     db.session.flush()

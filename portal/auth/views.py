@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from portal.auth import MFA_DONE, bp, queries, services
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
+    DeleteAccountForm,
     EmailOnlyForm,
     NewPasswordForm,
     SecurityCodeForm,
@@ -386,3 +387,29 @@ def sign_out_others() -> View:
     _start_session(user, second_factor=second_factor)  # this browser stays signed in
     flash("You are signed out everywhere else. You are still signed in here.", "success")
     return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@require_sign_in
+def delete_account() -> View:
+    user: User = current_user._get_current_object()
+    allowed = services.can_delete_own_account(user)
+    form = DeleteAccountForm()
+    if allowed and form.validate_on_submit():
+        try:
+            services.delete_account(user, form.password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            return redirect(url_for("auth.account_deleted"))
+    return render_template("auth/delete_account.html", form=form, allowed=allowed)
+
+
+@bp.route("/account/deleted")
+@public
+def account_deleted() -> View:
+    return render_template("auth/account_deleted.html")

@@ -88,6 +88,7 @@ def test_the_remaining_pages_are_accessible(page: Page, live_server: LiveServer)
         ("/confirm-email/resend", "Send the confirmation link again"),
         ("/confirm-email/not-a-real-link", "This link is not valid"),
         ("/signed-out?idle=1", "You were signed out after 30 minutes"),
+        ("/account/deleted", "Your account has been deleted"),
     ]:
         page.goto(path)
         expect_heading(page, heading)
@@ -98,6 +99,7 @@ def test_the_remaining_pages_are_accessible(page: Page, live_server: LiveServer)
     sign_in(page, admin.email)
     for path, heading in [
         ("/account", "Your account"),
+        ("/account/delete", "Delete your account"),
         (f"/admin/organisations/{org_id}/rename", f"Rename {org_name}"),
         (f"/admin/organisations/{org_id}/merge", f"Merge {org_name}"),
     ]:

@@ -72,6 +72,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "auth.check_email_reset":            (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "auth.reset_password":               (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
     "auth.account":                      (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.delete_account":               (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "auth.account_deleted":              (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "auth.sign_out_others":              (LOGIN, ACT,   ACT,   ACT,   ACT,   ACT,   ACT,   ACT),
     "auth.two_factor":                   (ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY),
     "auth.setup_two_factor":             (LOGIN, OK,    OK,    ACCT,  ACCT,  OK,    ACCT,  ACCT),

@@ -1,11 +1,13 @@
 import sqlalchemy as sa
 
+from portal.auth.models import User
 from portal.core.audit import AuditEvent
-from portal.core.email import OutboxMessage
+from portal.core.email import OutboxMessage, queue_email
+from portal.core.permissions import Role
 from portal.extensions import db
 from tests.conftest import SERVICE_NAME
 from tests.factories import DEFAULT_PASSWORD, count, make_user
-from tests.support import page_checks, submit
+from tests.support import page_checks, sign_in_as, submit
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) InventedBrowser/1.0"
 
@@ -64,3 +66,50 @@ def test_signing_out_other_sessions_keeps_this_one(app):
     assert here.get("/account").status_code == 200
     assert there.get("/account").status_code == 302
     assert count(AuditEvent, AuditEvent.action == "auth.other_sessions_ended") == 1
+
+
+def test_an_applicant_deletes_their_account_and_the_audit_log_stays(client):
+
+    user = make_user(name="Delia Fairweather", email="delia@example.test")
+    user_id = user.id
+    queue_email(user.email, "Pending", "password_changed", name=user.name)
+    db.session.commit()
+    _sign_in(client, user)
+    before = count(AuditEvent)
+    page_checks(client.get("/account/delete"), service_name=SERVICE_NAME)
+    wrong = submit(client, "/account/delete", {"password": "not my password"})
+    assert "Enter your current password" in wrong.get_data(as_text=True)
+    response = submit(client, "/account/delete", {"password": DEFAULT_PASSWORD})
+    assert response.headers["Location"] == "/account/deleted"
+    page_checks(client.get("/account/deleted"), service_name=SERVICE_NAME)
+    gone = db.session.get(User, user_id)
+    db.session.refresh(gone)
+    assert (gone.name, gone.email, gone.password_hash, gone.active) == (
+        "Deleted account",
+        f"deleted-{user_id}@deleted.invalid",
+        None,
+        False,
+    )
+    assert count(AuditEvent) > before  # nothing removed from the log, one event added
+    assert count(AuditEvent, AuditEvent.action == "account.deleted") == 1
+    subjects = db.session.scalars(
+        sa.select(OutboxMessage.subject).where(OutboxMessage.to_address == "delia@example.test")
+    ).all()
+    assert "Pending" not in subjects
+    assert "Your account has been deleted" in subjects
+    assert client.get("/account").status_code == 302
+    again = _sign_in(client, gone)
+    assert again.status_code == 200  # no such account any more
+
+
+def test_someone_who_held_a_role_cannot_delete_their_own_account(client):
+
+    reviewer = make_user(roles=[Role.REVIEWER])
+
+    sign_in_as(client, reviewer)
+    page = client.get("/account/delete").get_data(as_text=True)
+    assert "ask" in page or "email the scheme" in page
+    assert 'name="password"' not in page
+    submit(client, "/account/delete", {"password": DEFAULT_PASSWORD}, form_page="/account")
+    db.session.refresh(reviewer)
+    assert reviewer.active
