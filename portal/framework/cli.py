@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.framework import services
@@ -14,11 +15,9 @@ from portal.framework.models import FrameworkStatus
 from portal.framework.schema import (
     FRAMEWORKS_DIR,
     SCHEMES_DIR,
-    DocumentInvalid,
     framework_files,
     parse_framework,
     parse_scheme,
-    read_yaml,
     scheme_files,
 )
 

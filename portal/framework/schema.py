@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from config.settings import CONFIG_DIR
+from portal.core.documents import DocumentInvalid, ProblemCollector
 
 SCHEMES_DIR = CONFIG_DIR / "schemes"
 FRAMEWORKS_DIR = CONFIG_DIR / "frameworks"
@@ -19,14 +18,6 @@ SCHEME_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 DOMAIN_CODE = re.compile(r"^[A-Z]{2,5}$")
 COMPETENCY_CODE = re.compile(r"^[A-Z]{2,5}[0-9]{1,2}$")
 LEVEL_CODE = re.compile(r"^[a-z][a-z_]{1,31}$")
-
-
-class DocumentInvalid(ValueError):
-    """Every problem found in a document, so an author can fix them all in one go."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -98,43 +89,8 @@ class FrameworkDocument:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class _Reader:
-    """Collects problems instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def text(self, row: Any, key: str, where: str, *, required: bool = True) -> str:
-        value = row.get(key) if isinstance(row, dict) else None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            if required:
-                self.problems.append(f"{where}: '{key}' is missing")
-            return ""
-        return " ".join(value.split())
-
-    def number(self, row: dict[str, Any], key: str, where: str, low: int, high: int) -> int:
-        value = row.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            self.problems.append(f"{where}: '{key}' must be a whole number from {low} to {high}")
-            return low
-        return value
-
-    def items(self, row: Any, key: str, where: str) -> list[Any]:
-        value = row.get(key) if isinstance(row, dict) else None
-        if not isinstance(value, list) or not value:
-            self.problems.append(f"{where}: '{key}' must be a non-empty list")
-            return []
-        return value
-
-    def done(self) -> None:
-        if self.problems:
-            raise DocumentInvalid(self.problems)
-
-
 def parse_scheme(document: Any) -> SchemeDocument:
-    r = _Reader()
+    r = ProblemCollector()
     if not isinstance(document, dict):
         raise DocumentInvalid(["a scheme file must be a mapping"])
     code = r.text(document, "code", "scheme")
@@ -176,7 +132,7 @@ def parse_scheme(document: Any) -> SchemeDocument:
 
 
 def parse_framework(document: Any) -> FrameworkDocument:
-    r = _Reader()
+    r = ProblemCollector()
     if not isinstance(document, dict):
         raise DocumentInvalid(["a framework file must be a mapping"])
     scale = []
@@ -269,13 +225,6 @@ def parse_framework(document: Any) -> FrameworkDocument:
         r.problems.append("framework: 'version' must be letters, digits, dots or hyphens")
     r.done()
     return framework
-
-
-def read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DocumentInvalid([f"cannot read {path.name}: {exc}"]) from exc
 
 
 def scheme_files(folder: Path = SCHEMES_DIR) -> list[Path]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from portal.core.documents import DocumentInvalid
 from portal.extensions import db
 from portal.organisations import reference, services
 
@@ -23,7 +24,7 @@ def load_command(path: Path | None) -> None:
     """Check every row of the reference file, then add and rename (never delete)."""
     try:
         data = reference.read(path or reference.DEFAULT_PATH)
-    except reference.ReferenceError as exc:
+    except DocumentInvalid as exc:
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was loaded.") from exc

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from config.settings import CONFIG_DIR
+from portal.core.documents import DocumentInvalid, ProblemCollector, read_yaml
 
 DEFAULT_PATH = CONFIG_DIR / "reference" / "organisations.yaml"
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -37,25 +36,12 @@ class ReferenceData:
     organisations: list[OrganisationRow] = field(default_factory=list)
 
 
-class ReferenceError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-def _text(row: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
-    value = row.get(key)
-    if not isinstance(value, str) or not value.strip():
-        problems.append(f"{where}: '{key}' is missing")
-        return ""
-    return value.strip()
-
-
 def parse(document: Any) -> ReferenceData:
     """Check every row and report every problem at once; nothing is half-loaded."""
-    problems: list[str] = []
+    r = ProblemCollector()
+    problems = r.problems
     if not isinstance(document, dict):
-        raise ReferenceError(["the file must be a mapping with regions, partnerships, government"])
+        raise DocumentInvalid(["the file must be a mapping with regions, partnerships, government"])
     data = ReferenceData(version=str(document.get("version", "")))
     if not data.version:
         problems.append("'version' is missing")
@@ -65,7 +51,7 @@ def parse(document: Any) -> ReferenceData:
         if not isinstance(row, dict):
             problems.append(f"{where}: not a mapping")
             continue
-        code, name = _text(row, "code", where, problems), _text(row, "name", where, problems)
+        code, name = r.text(row, "code", where), r.text(row, "name", where)
         if code in region_codes:
             problems.append(f"{where}: region code {code} appears twice")
         region_codes.add(code)
@@ -80,7 +66,7 @@ def parse(document: Any) -> ReferenceData:
             if not isinstance(row, dict):
                 problems.append(f"{where}: not a mapping")
                 continue
-            code, name = _text(row, "code", where, problems), _text(row, "name", where, problems)
+            code, name = r.text(row, "code", where), r.text(row, "name", where)
             if code and not CODE.match(code):
                 problems.append(f"{where}: code {code!r} must be lower-case letters, digits, -")
             if code in seen_codes:
@@ -97,14 +83,9 @@ def parse(document: Any) -> ReferenceData:
                     code=code, name=name, kind=kind, region=str(region) if region else None
                 )
             )
-    if problems:
-        raise ReferenceError(problems)
+    r.done()
     return data
 
 
 def read(path: Path = DEFAULT_PATH) -> ReferenceData:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ReferenceError([f"cannot read {path.name}: {exc}"]) from exc
-    return parse(document)
+    return parse(read_yaml(path))

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.core.documents import read_yaml
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.framework import services
-from portal.framework.schema import framework_files, parse_framework, parse_scheme, read_yaml
+from portal.framework.schema import framework_files, parse_framework, parse_scheme
 from tests.e2e.conftest import LiveServer, assert_accessible, expect_heading, seed_user, sign_in
 
 pytestmark = pytest.mark.e2e

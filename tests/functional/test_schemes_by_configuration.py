@@ -4,10 +4,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from portal.core.documents import read_yaml
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.framework.models import FrameworkStatus, FrameworkVersion, Scheme
-from portal.framework.schema import framework_files, parse_framework, read_yaml
+from portal.framework.schema import framework_files, parse_framework
 from tests.conftest import SERVICE_NAME
 from tests.factories import make_user
 from tests.support import page_checks, sign_in_as

@@ -2,6 +2,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.core.audit import AuditEvent
+from portal.core.documents import DocumentInvalid
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.organisations import reference, services
@@ -37,7 +38,7 @@ def test_every_problem_in_a_reference_file_is_reported_at_once():
             {"code": "ok", "name": "C", "region": "R1"},
         ],
     }
-    with pytest.raises(reference.ReferenceError) as caught:
+    with pytest.raises(DocumentInvalid) as caught:
         reference.parse(bad)
     text = " ".join(caught.value.problems)
     assert "Bad Code" in text

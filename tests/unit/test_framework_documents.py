@@ -1,7 +1,8 @@
 import pytest
 
+from portal.core.documents import DocumentInvalid
 from portal.framework.diff import diff_frameworks
-from portal.framework.schema import DocumentInvalid, parse_framework, parse_scheme
+from portal.framework.schema import parse_framework, parse_scheme
 from tests.frameworks import competency, framework_document, scheme_document
 
 
