@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+import pyotp
 from flask_migrate import upgrade
 
 from config.settings import Test
@@ -19,9 +21,10 @@ from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.extensions import db
 
-PEOPLE = 2000
+PEOPLE = int(os.environ.get("BENCH_PEOPLE", "2000"))
 EVENTS_EACH = 5
-RUNS = 30
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+OUTPUT = Path(os.environ.get("BENCH_OUTPUT", "build"))
 PAGES = [
     "/dashboard",
     "/admin",
@@ -41,6 +44,8 @@ def _populate() -> User:
         name="Bench Admin",
         password_hash=password,
         email_confirmed_at=utcnow(),
+        totp_secret=pyotp.random_base32(),
+        totp_enabled_at=utcnow(),
     )
     db.session.add(admin)
     db.session.add(RoleGrant(user=admin, role=Role.ADMINISTRATOR))
@@ -84,6 +89,7 @@ def main() -> None:
     with client.session_transaction() as session:
         session["_user_id"] = identity
         session["_seen"] = time.time()
+        session["_mfa"] = True  # the administrator's second factor is done
     figures: dict[str, dict[str, float]] = {}
     for page in PAGES:
         client.get(page)
@@ -102,8 +108,8 @@ def main() -> None:
             f"{page:<28} median {figures[page]['median_ms']:>7} ms   "
             f"p95 {figures[page]['p95_ms']:>7} ms"
         )
-    out = Path("build")
-    out.mkdir(exist_ok=True)
+    out = OUTPUT
+    out.mkdir(parents=True, exist_ok=True)
     result = {
         "database": "sqlite",
         "people": PEOPLE,
