@@ -37,6 +37,10 @@ class Base:
 
     EMAIL_CONFIRMATION_MAX_AGE = 60 * 60 * 24
     PASSWORD_RESET_MAX_AGE = 60 * 60
+    # A referee's link works once, for this long; reminders go after these many days.
+    REFEREE_LINK_DAYS = 42
+    REFEREE_REMINDER_DAYS = 7
+    REFEREE_MAX_REMINDERS = 2
 
     SIGN_IN_ACCOUNT_LIMIT = "5 per 15 minutes"
     SIGN_IN_ADDRESS_LIMIT = "20 per 15 minutes"
@@ -67,6 +71,8 @@ class Base:
         self.SMTP_STARTTLS = env.get("SMTP_STARTTLS", "false").lower() == "true"
         self.MAIL_TRANSPORT = "smtp" if self.SMTP_HOST else "file"
         self.OUTBOX_DIR = self.INSTANCE_PATH / "outbox"
+        # Uploaded work samples and evidence: outside the web root, never served as static files.
+        self.UPLOAD_DIR = Path(env.get("UPLOAD_DIR", str(self.INSTANCE_PATH / "uploads")))
         self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000")
         self.MAIL_FROM = env.get("MAIL_FROM", self.MAIL_FROM)
         self.DEMO_PASSWORD: str | None = env.get("DEMO_PASSWORD")

@@ -93,14 +93,15 @@ def _register_core(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, auth, framework, home, organisations
+    from portal import admin, applications, auth, framework, home, organisations
 
     auth.init_app(app)
-    for feature in (auth, home, admin, organisations, framework):
+    for feature in (auth, home, admin, organisations, framework, applications):
         app.register_blueprint(feature.bp)
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.applications.cli import applications_cli
     from portal.auth.cli import users_cli
     from portal.core.cli import outbox_cli
     from portal.demo.cli import demo_cli
@@ -113,3 +114,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(schemes_cli)
     app.cli.add_command(framework_cli)
+    app.cli.add_command(applications_cli)

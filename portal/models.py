@@ -1,5 +1,17 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
+from portal.applications.models import (
+    AgreedScore,
+    Allocation,
+    Application,
+    DeclaredInterest,
+    InformationRequest,
+    Referee,
+    Score,
+    SelfAssessment,
+    StatusChange,
+    WorkSample,
+)
 from portal.auth.models import RecoveryCode, RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
@@ -7,6 +19,16 @@ from portal.framework.models import Competency, FrameworkDomain, FrameworkVersio
 from portal.organisations.models import Organisation, OrganisationName, Region
 
 __all__ = [
+    "AgreedScore",
+    "Allocation",
+    "Application",
+    "DeclaredInterest",
+    "InformationRequest",
+    "Referee",
+    "Score",
+    "SelfAssessment",
+    "StatusChange",
+    "WorkSample",
     "AuditEvent",
     "Competency",
     "FrameworkDomain",

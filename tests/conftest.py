@@ -63,6 +63,7 @@ def build_app(db_url: str, instance: Path, smtp_port: int, **overrides: object) 
     settings.SQLALCHEMY_DATABASE_URI = db_url
     settings.INSTANCE_PATH = instance
     settings.OUTBOX_DIR = instance / "outbox"
+    settings.UPLOAD_DIR = instance / "uploads"
     settings.SMTP_HOST = "127.0.0.1"
     settings.SMTP_PORT = smtp_port
     settings.MAIL_TRANSPORT = "smtp"

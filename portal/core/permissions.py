@@ -52,13 +52,18 @@ class Permission(enum.StrEnum):
     MANAGE_ORGANISATIONS = "manage_organisations"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_FRAMEWORKS = "manage_frameworks"
+    APPLY = "apply"
+    MANAGE_APPLICATIONS = "manage_applications"
+    ASSESS_APPLICATIONS = "assess_applications"
+    MODERATE_APPLICATIONS = "moderate_applications"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.APPLICANT: frozenset(),
+    # Everyone who signs up holds the applicant role, so anyone may apply.
+    Role.APPLICANT: frozenset({Permission.APPLY}),
     Role.REVIEWER: frozenset(),
-    Role.ASSESSOR: frozenset(),
-    Role.QA_LEAD: frozenset(),
+    Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
+    Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
     Role.COMMISSIONER: frozenset(),
     Role.ANALYST: frozenset(),
     Role.ADMINISTRATOR: frozenset(
@@ -68,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ORGANISATIONS,
             Permission.VIEW_AUDIT_LOG,
             Permission.MANAGE_FRAMEWORKS,
+            Permission.MANAGE_APPLICATIONS,
         }
     ),
 }

@@ -1,0 +1,33 @@
+"""Accreditation applications: the applicant's task list, referees, assessment and decisions."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from portal.core.permissions import Permission
+from portal.core.templating import NavItem, register_navigation
+
+bp = Blueprint("applications", __name__)
+register_navigation(
+    NavItem(
+        "Your applications",
+        "applications.list_applications",
+        Permission.APPLY,
+        order=20,
+        section=(
+            "applications.list_applications",
+            "applications.start_application",
+        ),
+    )
+)
+register_navigation(
+    NavItem(
+        "Applications",
+        "applications.list_all_applications",
+        Permission.MANAGE_APPLICATIONS,
+        order=60,
+        section=("applications.list_all_applications",),
+    )
+)
+
+from portal.applications.views import admin, applicant, referee  # noqa: E402,F401

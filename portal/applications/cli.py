@@ -1,0 +1,23 @@
+"""The `applications` commands run by the scheduler: referee reminders."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from portal.applications import services
+from portal.extensions import db
+
+
+@click.group("applications", help="Scheduled work on accreditation applications.")
+def applications_cli() -> None:
+    pass
+
+
+@applications_cli.command("remind-referees")
+@with_appcontext
+def remind_referees() -> None:
+    """Email referees whose reference is overdue (safe to run as often as you like)."""
+    sent = services.remind_referees()
+    db.session.commit()
+    click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''} to referees.")

@@ -1,0 +1,417 @@
+"""Application forms: they validate what was typed and never save."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from portal.applications.models import (
+    INTEREST_KIND_LABELS,
+    REGISTRATION_BODY_LABELS,
+    ApplicationRoute,
+)
+from portal.core.forms import GovDateField
+
+AGENCIES: tuple[tuple[str, str], ...] = (
+    ("childrens_social_care", "Children's social care"),
+    ("health", "Health (NHS or public health)"),
+    ("police", "Police"),
+    ("education", "Education or early years"),
+    ("probation", "Probation or youth justice"),
+    ("voluntary", "Voluntary or community sector"),
+    ("adult_services", "Adult social care or mental health services"),
+    ("other", "Another agency"),
+)
+AGENCY_LABELS = dict(AGENCIES)
+
+SAVE = "Save and continue"
+
+
+def _version(form: FlaskForm) -> int | None:
+    raw = form.version_id.data
+    return int(raw) if raw and str(raw).isdigit() else None
+
+
+class VersionedForm(FlaskForm):
+    version_id = HiddenField()
+
+    @property
+    def seen_version(self) -> int | None:
+        return _version(self)
+
+
+class StartForm(FlaskForm):
+    scheme = RadioField(
+        "Which register are you applying to join?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the register you are applying to join")],
+    )
+    route = RadioField(
+        "How are you applying?",
+        widget=GovRadioInput(),
+        choices=[
+            (ApplicationRoute.FULL.value, "I have led at least one practice review"),
+            (
+                ApplicationRoute.SUPERVISED.value,
+                "I have the training but have not yet led a review: I want to be accredited "
+                "provisionally and lead my first review with a mentor",
+            ),
+        ],
+        validators=[InputRequired(message="Select how you are applying")],
+    )
+    submit = SubmitField("Start application", widget=GovSubmitInput())
+
+
+class PersonalDetailsForm(VersionedForm):
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter your full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    phone = StringField(
+        "Telephone number",
+        widget=GovTextInput(),
+        description="For example, 01632 960 001 or 07700 900 982",
+        validators=[InputRequired(message="Enter a telephone number")],
+    )
+    home_region_code = SelectField(
+        "Region you live in",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the region you live in")],
+    )
+    submit = SubmitField(SAVE, widget=GovSubmitInput())
+
+    def validate_phone(self, field: StringField) -> None:
+        digits = re.sub(r"[\s()+-]", "", field.data or "")
+        if not digits.isdigit() or not 10 <= len(digits) <= 15:
+            raise ValidationError(
+                "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+            )
+
+
+class RegistrationForm(VersionedForm):
+    registration_body = RadioField(
+        "Which professional body are you registered with?",
+        widget=GovRadioInput(),
+        choices=[(body.value, label) for body, label in REGISTRATION_BODY_LABELS.items()],
+        validators=[InputRequired(message="Select your professional registration body")],
+    )
+    registration_body_other = StringField(
+        "Name of the professional body",
+        widget=GovTextInput(),
+        description="Only if you selected another professional body",
+        validators=[Optional(), Length(max=200, message="Name must be 200 characters or fewer")],
+    )
+    registration_number = StringField(
+        "Registration number",
+        widget=GovTextInput(),
+        description="Leave blank if you are not professionally registered",
+        validators=[Optional(), Length(max=40, message="Number must be 40 characters or fewer")],
+    )
+    submit = SubmitField(SAVE, widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        body = self.registration_body.data
+        if body and body != "none" and not (self.registration_number.data or "").strip():
+            self.registration_number.errors = [
+                *self.registration_number.errors,
+                "Enter your registration number",
+            ]
+            valid = False
+        if body == "other" and not (self.registration_body_other.data or "").strip():
+            self.registration_body_other.errors = [
+                *self.registration_body_other.errors,
+                "Enter the name of your professional body",
+            ]
+            valid = False
+        return valid
+
+
+def _count(label: str, message: str) -> IntegerField:
+    return IntegerField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message=message),
+            NumberRange(min=0, max=500, message=f"{label} must be a number from 0 to 500"),
+        ],
+    )
+
+
+class ExperienceForm(VersionedForm):
+    reviews_led = _count("Reviews you have led", "Enter how many reviews you have led")
+    reviews_co_led = _count("Reviews you have co-led", "Enter how many reviews you have co-led")
+    years_in_practice = IntegerField(
+        "Years in practice",
+        widget=GovTextInput(),
+        description="Years working in or with safeguarding agencies",
+        validators=[
+            InputRequired(message="Enter your years in practice"),
+            NumberRange(min=0, max=70, message="Years in practice must be from 0 to 70"),
+        ],
+    )
+    agencies = SelectMultipleField(
+        "Agencies you have worked in",
+        widget=GovCheckboxesInput(),
+        choices=list(AGENCIES),
+        description="Select all that apply",
+        validators=[InputRequired(message="Select the agencies you have worked in")],
+    )
+    experience_summary = TextAreaField(
+        "Describe your experience of reviews",
+        widget=GovCharacterCount(),
+        description="The reviews you led or took part in, their kind (for example neglect or "
+        "infant death), your role and the methods you used. Do not name or identify anyone.",
+        validators=[
+            InputRequired(message="Describe your experience"),
+            Length(max=5000, message="Description must be 5,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField(SAVE, widget=GovSubmitInput())
+
+
+class QualificationsForm(VersionedForm):
+    qualifications = TextAreaField(
+        "Professional qualifications",
+        widget=GovTextArea(),
+        description="Degrees, professional qualifications and when you gained them",
+        validators=[
+            InputRequired(message="Describe your qualifications"),
+            Length(max=3000, message="Qualifications must be 3,000 characters or fewer"),
+        ],
+    )
+    review_training = TextAreaField(
+        "Review training",
+        widget=GovTextArea(),
+        description="Training in systems-based review methods, with the provider and the year",
+        validators=[
+            InputRequired(message="Describe the review training you have completed"),
+            Length(max=3000, message="Review training must be 3,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField(SAVE, widget=GovSubmitInput())
+
+
+class DbsCheckForm(VersionedForm):
+    dbs_certificate_number = StringField(
+        "DBS certificate number",
+        widget=GovTextInput(),
+        description="The 12-digit number on your enhanced DBS certificate",
+        validators=[InputRequired(message="Enter your DBS certificate number")],
+    )
+    dbs_issued_on = GovDateField(
+        "Date of issue",
+        description="For example, 27 3 2025",
+        validators=[InputRequired(message="Enter the date your DBS certificate was issued")],
+    )
+    dbs_update_service = RadioField(
+        "Is your certificate on the DBS Update Service?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[
+            InputRequired(message="Select yes if your certificate is on the Update Service")
+        ],
+    )
+    submit = SubmitField(SAVE, widget=GovSubmitInput())
+
+    def validate_dbs_certificate_number(self, field: StringField) -> None:
+        digits = re.sub(r"\s", "", field.data or "")
+        if not (digits.isdigit() and len(digits) == 12):
+            raise ValidationError("DBS certificate number must be 12 digits")
+
+
+class InterestForm(FlaskForm):
+    organisation = SelectField(
+        "Organisation",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=True,
+        description="Partnerships are listed by their area",
+        validators=[InputRequired(message="Select the organisation")],
+    )
+    kind = RadioField(
+        "Your connection with it",
+        widget=GovRadioInput(),
+        choices=[(kind.value, label) for kind, label in INTEREST_KIND_LABELS.items()],
+        validators=[InputRequired(message="Select your connection with the organisation")],
+    )
+    details = TextAreaField(
+        "Details (optional)",
+        widget=GovTextArea(),
+        validators=[
+            Optional(),
+            Length(max=1000, message="Details must be 1,000 characters or fewer"),
+        ],
+    )
+    started_on = GovDateField("Start date (optional)", validators=[Optional()])
+    ended_on = GovDateField(
+        "End date",
+        description="Leave blank if the connection continues",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Add declaration", widget=GovSubmitInput())
+
+
+class ConfirmInterestsForm(VersionedForm):
+    confirm = BooleanField(
+        "I have declared every organisation I have worked for or with in the last 3 years",
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(message="Confirm you have declared every organisation")],
+    )
+    submit = SubmitField("Confirm and continue", widget=GovSubmitInput())
+
+
+class RefereeForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the referee's name"), Length(max=200)],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the referee's email address"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+    job_title = StringField(
+        "Job title and organisation",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the referee's job title"), Length(max=200)],
+    )
+    relationship = TextAreaField(
+        "How they know your work",
+        widget=GovTextArea(),
+        description="For example, they commissioned a review you led, or supervised you",
+        validators=[
+            InputRequired(message="Say how the referee knows your work"),
+            Length(max=1000, message="This must be 1,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField(SAVE, widget=GovSubmitInput())
+
+
+class SelfAssessmentForm(FlaskForm):
+    level = RadioField(
+        "Your level",
+        widget=GovRadioInput(),
+        coerce=int,
+        validators=[InputRequired(message="Select the level your practice shows")],
+    )
+    narrative = TextAreaField(
+        "Your evidence",
+        widget=GovCharacterCount(),
+        description="What you did, in which kind of review, and how it shows this competency. "
+        "Do not name or identify any child, family member or practitioner.",
+        validators=[
+            InputRequired(message="Describe your evidence for this competency"),
+            Length(min=50, max=3000, message="Evidence must be between 50 and 3,000 characters"),
+        ],
+    )
+    version_id = HiddenField()
+    submit = SubmitField(SAVE, widget=GovSubmitInput())
+
+
+class WorkSampleForm(FlaskForm):
+    title = StringField(
+        "Title",
+        widget=GovTextInput(),
+        description="For example, Overview report of a review about neglect (anonymised)",
+        validators=[InputRequired(message="Enter a title for the work sample"), Length(max=200)],
+    )
+    file = FileField(
+        "Upload a file",
+        widget=GovFileInput(),
+        description="A PDF or Word document (DOCX), anonymised: no names, dates of birth or "
+        "addresses of anyone involved.",
+        validators=[InputRequired(message="Select a file to upload")],
+    )
+    submit = SubmitField("Upload", widget=GovSubmitInput())
+
+
+class SubmitForm(VersionedForm):
+    declaration = BooleanField(
+        "I confirm that the information I have given is true and complete, that my work "
+        "samples are anonymised, and that I have declared every conflict of interest",
+        widget=GovCheckboxInput(),
+    )
+    submit = SubmitField("Submit application", widget=GovSubmitInput())
+
+
+class WithdrawForm(VersionedForm):
+    reason = TextAreaField(
+        "Reason (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField("Withdraw application", widget=GovSubmitInput())
+
+
+class ReferenceForm(FlaskForm):
+    known_for = StringField(
+        "How long and in what role have you known the applicant's work?",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Say how long you have known the applicant's work")],
+    )
+    reference_text = TextAreaField(
+        "Your reference",
+        widget=GovCharacterCount(),
+        description="Their ability to lead a systems-based review: analysis, involving families "
+        "and practitioners, independence and report writing. Do not identify anyone else.",
+        validators=[
+            InputRequired(message="Enter your reference"),
+            Length(max=6000, message="Reference must be 6,000 characters or fewer"),
+        ],
+    )
+    would_recommend = RadioField(
+        "Would you recommend them for accreditation?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[InputRequired(message="Select yes if you would recommend them")],
+    )
+    submit = SubmitField("Send reference", widget=GovSubmitInput())
+
+
+class AdminFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", widget=GovSelect(), choices=[])
+    scheme = SelectField("Scheme", widget=GovSelect(), choices=[])
+    submit = SubmitField("Filter", widget=GovSubmitInput())
