@@ -7,16 +7,30 @@ savepoint, and the whole test is still rolled back at its end.
 from __future__ import annotations
 
 import itertools
+from datetime import date, timedelta
 from functools import cache
 
 import pyotp
 import sqlalchemy as sa
 
+from portal.applications.models import (
+    Application,
+    ApplicationRoute,
+    ApplicationStatus,
+    DeclaredInterest,
+    InterestKind,
+    Referee,
+    RegistrationBody,
+    SelfAssessment,
+    StatusChange,
+    WorkSample,
+)
 from portal.auth.models import RoleGrant, User
 from portal.auth.passwords import hash_password
 from portal.core.db import utcnow
 from portal.core.permissions import TWO_FACTOR_ROLES, Role
 from portal.extensions import db
+from portal.framework.models import Competency, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationKind, OrganisationName, Region
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -98,3 +112,118 @@ def count(model: type, *where: sa.ColumnElement[bool]) -> int:
     for clause in where:
         query = query.where(clause)
     return int(db.session.scalar(query) or 0)
+
+
+def make_framework(*, scheme: str = "tst", version: str = "1.0") -> FrameworkVersion:
+    """A small published framework (tests/frameworks.py) for `scheme`, loaded once."""
+    from portal.framework import services as framework_services
+    from portal.framework.schema import parse_framework, parse_scheme
+    from tests.frameworks import framework_document, scheme_document
+
+    existing = db.session.scalar(
+        sa.select(FrameworkVersion)
+        .join(Scheme)
+        .where(Scheme.code == scheme, FrameworkVersion.version == version)
+    )
+    if existing is not None:
+        return existing
+    framework_services.load_scheme(None, parse_scheme(scheme_document(scheme)))
+    framework = framework_services.load_framework(
+        None, parse_framework(framework_document(scheme, version))
+    ).framework
+    framework_services.publish_framework(None, framework)
+    db.session.commit()
+    return framework
+
+
+def make_application(
+    *,
+    applicant: User | None = None,
+    framework: FrameworkVersion | None = None,
+    status: ApplicationStatus = ApplicationStatus.DRAFT,
+    complete: bool = True,
+    route: ApplicationRoute = ApplicationRoute.FULL,
+    interests: list[Organisation] | tuple[Organisation, ...] = (),
+) -> Application:
+    """An application; `complete` fills every section as a careful applicant would. A status
+    past draft is set directly, as if the earlier steps had happened."""
+    applicant = applicant or make_user()
+    framework = framework or make_framework()
+    application = Application(
+        scheme_id=framework.scheme_id,
+        framework_id=framework.id,
+        applicant_id=applicant.id,
+        route=route,
+        status=status,
+        full_name=applicant.name,
+        completed_sections=[],
+    )
+    db.session.add(application)
+    db.session.flush()
+    application.reference = f"TST-A{application.id:06d}"
+    for organisation in interests:
+        db.session.add(
+            DeclaredInterest(
+                application=application,
+                user_id=applicant.id,
+                organisation_id=organisation.id,
+                kind=InterestKind.COMMISSIONED,
+            )
+        )
+    if complete:
+        region = make_region()
+        application.phone = "01632 960 001"
+        application.home_region_code = region.code
+        application.registration_body = RegistrationBody.SOCIAL_WORK_ENGLAND
+        application.registration_number = "SW123456"
+        application.reviews_led = 3
+        application.reviews_co_led = 2
+        application.years_in_practice = 15
+        application.agencies = ["childrens_social_care"]
+        application.experience_summary = "Led three invented reviews about neglect."
+        application.qualifications = "Invented qualification in social work."
+        application.review_training = "Invented systems review course, 2024."
+        application.dbs_certificate_number = "001234567890"
+        application.dbs_issued_on = date.today() - timedelta(days=200)
+        application.dbs_update_service = True
+        application.completed_sections = ["interests"]
+        for position in (1, 2):
+            db.session.add(
+                Referee(
+                    application=application,
+                    position=position,
+                    name=f"Referee {position} of {applicant.name}",
+                    email=f"referee{position}.{application.id}@example.test",
+                    job_title="Invented role",
+                    relationship_to_applicant="Commissioned a review they led.",
+                )
+            )
+        for competency in db.session.scalars(
+            sa.select(Competency).where(Competency.framework_id == framework.id)
+        ):
+            db.session.add(
+                SelfAssessment(
+                    application=application,
+                    competency_id=competency.id,
+                    level=3,
+                    narrative=f"Invented evidence for {competency.code}, long enough to count.",
+                )
+            )
+        db.session.add(
+            WorkSample(
+                application=application,
+                title="Invented overview report",
+                original_name="report.pdf",
+                storage_key=f"{application.id:032x}",
+                content_type="application/pdf",
+                size_bytes=1024,
+                sha256="0" * 64,
+            )
+        )
+    if status is not ApplicationStatus.DRAFT:
+        application.submitted_at = utcnow()
+        application.declaration_accepted_at = utcnow()
+    db.session.add(StatusChange(application=application, from_status=None, to_status=status))
+    db.session.commit()
+    db.session.refresh(application)
+    return application

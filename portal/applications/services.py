@@ -466,7 +466,7 @@ def save_self_assessment(
     _own_draft(actor, application)
     if competency.framework_id != application.framework_id:
         raise DomainError("That competency is not part of the framework you are applying under.")
-    levels = {int(step["level"]) for step in application.framework.scale}
+    levels = {int(step["score"]) for step in application.framework.scale}
     if level not in levels:
         raise DomainError("Select a level from the scale", field="level")
     entry = next(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,7 +63,9 @@ def format_datetime(value: datetime | None, with_time: bool = True) -> str:
     return f"{day} at {hour}"
 
 
-def format_date(value: datetime | None) -> str:
+def format_date(value: datetime | date | None) -> str:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value.day} {value:%B %Y}"
     return format_datetime(value, with_time=False)
 
 

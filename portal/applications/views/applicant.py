@@ -348,6 +348,7 @@ def list_interests(application_id: int) -> View:
         "applications/list_interests.html",
         application=application,
         form=form,
+        add_form=form,
         confirm=confirm,
     )
 
@@ -370,10 +371,12 @@ def confirm_interests(application_id: int) -> View:
     form.organisation.choices = [(0, "Select an organisation")] + [
         (o.id, o.name) for o in organisation_queries.active_organisations()
     ]
+    # The error summary shows the form that was sent.
     return render_template(
         "applications/list_interests.html",
         application=application,
-        form=form,
+        form=confirm,
+        add_form=form,
         confirm=confirm,
     )
 
@@ -491,7 +494,7 @@ def edit_self_assessment(application_id: int, competency_id: int) -> View:
     )
     scale = application.framework.scale
     form.level.choices = [
-        (int(step["level"]), f"{step['level']}: {step['label']}") for step in scale
+        (int(step["score"]), f"{step['score']}: {step['label']}") for step in scale
     ]
     if form.validate_on_submit():
         seen = form.version_id.data
