@@ -7,7 +7,7 @@ savepoint, and the whole test is still rolled back at its end.
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 
 import pyotp
@@ -184,7 +184,7 @@ def make_application(
         application.qualifications = "Invented qualification in social work."
         application.review_training = "Invented systems review course, 2024."
         application.dbs_certificate_number = "001234567890"
-        application.dbs_issued_on = date.today() - timedelta(days=200)
+        application.dbs_issued_on = utcnow().date() - timedelta(days=200)
         application.dbs_update_service = True
         application.completed_sections = ["interests"]
         for position in (1, 2):
