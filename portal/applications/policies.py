@@ -30,4 +30,7 @@ def can_withdraw_application(actor: User, application: Application) -> bool:
         return False
     if actor.id == application.applicant_id:
         return True
+    # A draft is the applicant's own business until it is submitted.
+    if application.status is ApplicationStatus.DRAFT:
+        return False
     return actor.has_permission(Permission.MANAGE_APPLICATIONS)

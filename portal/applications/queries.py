@@ -112,7 +112,7 @@ def counts_by_status(scheme_id: int | None = None) -> list[StatusCount]:
     query = sa.select(Application.status, sa.func.count()).group_by(Application.status)
     if scheme_id is not None:
         query = query.where(Application.scheme_id == scheme_id)
-    found: dict[ApplicationStatus, int] = dict(db.session.execute(query).tuples().all())
+    found: dict[ApplicationStatus, int] = {row[0]: row[1] for row in db.session.execute(query)}
     return [StatusCount(status, found.get(status, 0)) for status in ApplicationStatus]
 
 

@@ -375,11 +375,11 @@ def referee_for_token(token: str, *, now: datetime | None = None) -> Referee:
     """The referee a link belongs to, if it has not been used and has not expired."""
     referee = db.session.scalar(sa.select(Referee).where(Referee.token_hash == _token_hash(token)))
     if referee is None or referee.received_at is not None:
-        raise DomainError("This link has already been used or is not valid.")
+        raise DomainError("This link is not valid: it may have been used already.")
     sent = referee.reminded_at or referee.invited_at
     days = int(current_app.config["REFEREE_LINK_DAYS"])
     if sent is None or (now or utcnow()) - sent > timedelta(days=days):
-        raise DomainError("This link has expired. The applicant can ask us to send a new one.")
+        raise DomainError("This link is not valid any more: it has expired.")
     return referee
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -53,6 +54,12 @@ def sniff(path: Path) -> str | None:
     return None
 
 
+def _remove(path: Path) -> None:
+    # Where the folder cannot be written, nothing was written either.
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
 class UploadStore:
     """Files under one folder, named by random keys: no user-supplied name touches the disk."""
 
@@ -93,10 +100,10 @@ class UploadStore:
                 raise UploadRejected(f"The selected file must be a {names}")
             partial.replace(target)
         except UploadRejected:
-            partial.unlink(missing_ok=True)
+            _remove(partial)
             raise
         except OSError as exc:
-            partial.unlink(missing_ok=True)
+            _remove(partial)
             raise UploadRejected(
                 "The file could not be saved. Try again later, or contact us if it keeps happening"
             ) from exc

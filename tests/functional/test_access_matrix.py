@@ -9,18 +9,28 @@ it has a row here.
 from __future__ import annotations
 
 import enum
+import io
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from portal.core.audit import AuditEvent
 from portal.core.permissions import Role
-from tests.factories import count, make_organisation, make_user
+from portal.core.uploads import PDF, UploadStore
+from portal.extensions import db
+from tests.factories import (
+    count,
+    make_application,
+    make_framework,
+    make_organisation,
+    make_user,
+)
+from tests.files import pdf_bytes
 from tests.support import csrf_token, sign_in_as
 
 
@@ -95,6 +105,31 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "framework.show_changes":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.publish_framework":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.retire_framework":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # Applications: the one tried is someone else's draft, so only administrators may read it
+    # and nobody may change it (the applicant's own access is in test_application_access).
+    "applications.list_applications":    (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "applications.start_application":    (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "applications.show_application":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.edit_personal_details":(LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_registration":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_experience":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_qualifications":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_dbs_check":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_interests":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.confirm_interests":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.remove_interest":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_referees":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_referee":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_self_assessment": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_self_assessment": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_work_samples":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.remove_work_sample":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.download_work_sample": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.check_answers":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.application_submitted":(LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.withdraw_application": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.give_reference":       (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
+    "applications.list_all_applications":(LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
 }
 # fmt: on
 
@@ -106,6 +141,9 @@ TRIED_WITH_POST = {
     "admin.revoke_role",
     "admin.set_organisation",
     "admin.reset_two_factor",
+    "applications.confirm_interests",
+    "applications.remove_interest",
+    "applications.remove_work_sample",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -114,7 +152,38 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "org_id": lambda: make_organisation().id,
     "token": lambda: "not-a-real-token",
     "framework_id": lambda: _draft_framework().id,
+    "application_id": lambda: make_application().id,
+    "competency_id": lambda: _first_competency().id,
+    "position": lambda: 1,
 }
+
+
+def _first_competency():
+    from portal.applications import queries
+
+    return queries.competencies(make_framework().id)[0]
+
+
+def _values(arguments: set[str]) -> dict[str, object]:
+    """Values for a rule's parameters; some must belong together (a file of an application)."""
+    if "sample_id" in arguments:
+        application = make_application()
+        sample = application.work_samples[0]
+        store = UploadStore(current_app.config["UPLOAD_DIR"])
+        stored = store.save(io.BytesIO(pdf_bytes()), max_bytes=10**6, accept=frozenset({PDF}))
+        sample.storage_key = stored.key
+        db.session.commit()
+        return {"application_id": application.id, "sample_id": sample.id}
+    if "interest_id" in arguments:
+        application = make_application(interests=[make_organisation()])
+        return {"application_id": application.id, "interest_id": application.interests[0].id}
+    if "competency_id" in arguments:
+        application = make_application()
+        return {
+            "application_id": application.id,
+            "competency_id": _first_competency().id,
+        }
+    return {name: URL_VALUES[name]() for name in arguments}
 
 
 def _draft_framework():
@@ -139,9 +208,9 @@ def _rules(app: Flask) -> dict[str, list[Rule]]:
 
 def _url(app: Flask, endpoint: str) -> str:
     (rule, *_) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
-    missing = sorted(set(rule.arguments) - set(URL_VALUES))
+    missing = sorted(set(rule.arguments) - set(URL_VALUES) - {"sample_id", "interest_id"})
     assert not missing, f"add a value for the URL parameters {missing} to URL_VALUES"
-    values = {name: URL_VALUES[name]() for name in rule.arguments}
+    values = _values(set(rule.arguments))
     return app.url_map.bind("localhost").build(endpoint, values)
 
 
