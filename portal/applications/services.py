@@ -348,10 +348,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _invite_referee(referee: Referee, application: Application, *, reminder: bool) -> None:
+def _invite_referee(
+    referee: Referee, application: Application, *, reminder: bool, now: datetime | None = None
+) -> None:
     token = secrets.token_urlsafe(32)
     referee.token_hash = _token_hash(token)
-    now = utcnow()
+    now = now or utcnow()
     if reminder:
         referee.reminded_at = now
         referee.reminders_sent += 1
@@ -438,7 +440,7 @@ def remind_referees(*, now: datetime | None = None) -> int:
         .order_by(Referee.id)
     ).all()
     for referee in due:
-        _invite_referee(referee, referee.application, reminder=True)
+        _invite_referee(referee, referee.application, reminder=True, now=now)
         record_event(
             None,
             "application.referee_reminded",

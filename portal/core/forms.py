@@ -21,7 +21,11 @@ def apply_domain_error(form: FlaskForm, message: str, field: str | None) -> None
     """Show a service's DomainError beside its field (or the first field) in the error summary."""
     target = getattr(form, field, None) if field else None
     if target is None:
-        names = [name for name in form._fields if name not in {"csrf_token", "submit"}]
+        names = [
+            name
+            for name, field in form._fields.items()
+            if name not in {"csrf_token", "submit"} and field.type != "HiddenField"
+        ]
         target = getattr(form, names[0]) if names else None
     if target is None:
         form.form_errors.append(message)

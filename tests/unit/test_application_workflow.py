@@ -26,9 +26,7 @@ def test_each_allowed_move_is_refused_to_everyone_else(source, target, by):
         move_for(source, target, by)
 
 
-@pytest.mark.parametrize(
-    ("source", "target"), [(s, t) for s, t in PAIRS if (s, t) not in ALLOWED]
-)
+@pytest.mark.parametrize(("source", "target"), [(s, t) for s, t in PAIRS if (s, t) not in ALLOWED])
 def test_every_move_not_in_the_table_is_refused(source, target):
     for by in Mover:
         with pytest.raises(InvalidTransition, match="cannot become"):
