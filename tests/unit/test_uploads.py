@@ -68,7 +68,7 @@ def test_a_disk_that_cannot_be_written_gives_a_clear_error_and_no_file(tmp_path)
 
 
 def test_keys_never_reach_outside_the_store(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Not an upload key"):
         _store(tmp_path).path_of("../../etc/passwd")
 
 
