@@ -7,6 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.core.permissions import TWO_FACTOR_ROLES
+from portal.core.uploads import UploadStore
+from portal.demo.applications import load_demo_applications
 from portal.demo.services import DEMO_ACCOUNTS, current_code, demo_loaded, load_demo
 from portal.extensions import db
 
@@ -45,6 +47,7 @@ def load_command() -> None:
         click.echo("Demo data is already loaded.")
     else:
         load_demo(password)
+        load_demo_applications(UploadStore(current_app.config["UPLOAD_DIR"]))
         db.session.commit()
         click.echo("Demo data loaded.")
     _print_accounts(password)

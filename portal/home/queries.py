@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from portal.admin import queries as admin_queries
+from portal.applications import queries as application_queries
+from portal.applications.models import CLOSED_STATUSES, ApplicationStatus
 from portal.auth.models import User
 from portal.core.permissions import Role
 from portal.extensions import db
@@ -43,7 +46,9 @@ def database_answers() -> bool:
     return True
 
 
-def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
+def dashboard_panels(
+    user: User, links: dict[str, str], application_href: Callable[[int], str]
+) -> list[RolePanel]:
     """One panel per role the user holds, each saying what to do next."""
     panels: list[RolePanel] = []
     roles = user.roles
@@ -54,6 +59,11 @@ def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
                 "Manage people and roles",
                 links["users"],
                 f"{s.users} accounts, {s.unconfirmed} not yet confirmed",
+            ),
+            Task(
+                "Manage applications",
+                links["all_applications"],
+                _application_hint(),
             ),
             Task(
                 "Manage organisations",
@@ -118,6 +128,9 @@ def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
         panels.append(
             RolePanel(Role.REVIEWER, "Your accreditation", "You are an accredited reviewer.")
         )
+    application_panel = _application_panel(user, links, application_href)
+    if application_panel is not None:
+        panels.insert(0, application_panel)
     if roles == {Role.APPLICANT}:
         panels.append(
             RolePanel(
@@ -129,3 +142,52 @@ def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
             )
         )
     return panels
+
+
+def _application_hint() -> str:
+    counts = {row.status: row.count for row in application_queries.counts_by_status()}
+    return (
+        f"{counts[ApplicationStatus.SUBMITTED]} waiting for assessors, "
+        f"{counts[ApplicationStatus.MODERATION]} in moderation, "
+        f"{counts[ApplicationStatus.AWAITING_DECISION]} awaiting a decision"
+    )
+
+
+NEXT_STEP: dict[ApplicationStatus, str] = {
+    ApplicationStatus.DRAFT: "Continue your application",
+    ApplicationStatus.INFORMATION_REQUESTED: "Answer the assessors' request for information",
+}
+
+
+def _application_panel(
+    user: User, links: dict[str, str], application_href: Callable[[int], str]
+) -> RolePanel | None:
+    """Where the person's applications are and what they must do; an invitation to apply for
+    those who hold no other role and have not applied."""
+    mine = application_queries.applications_of(user.id)
+    open_ones = [a for a in mine if a.status not in CLOSED_STATUSES]
+    if not open_ones:
+        if user.roles != {Role.APPLICANT} or not application_queries.open_schemes():
+            return None
+        return RolePanel(
+            Role.APPLICANT,
+            "Apply for accreditation",
+            "Independent reviewers are accredited against a published competency framework.",
+            [Task("Start or see your applications", links["applications"])],
+        )
+    tasks = [
+        Task(
+            NEXT_STEP.get(a.status, "See your application"),
+            application_href(a.id),
+            f"{a.reference}, {a.scheme.name}: {a.status.label.lower()}",
+        )
+        for a in open_ones
+    ]
+    return RolePanel(
+        Role.APPLICANT,
+        "Your application" if len(open_ones) == 1 else "Your applications",
+        "Your answers are saved as you go."
+        if any(a.status is ApplicationStatus.DRAFT for a in open_ones)
+        else "We will email you when you need to do something.",
+        tasks,
+    )

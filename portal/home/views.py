@@ -34,8 +34,16 @@ def dashboard() -> View:
         "audit": url_for("admin.audit_log"),
         "frameworks": url_for("framework.list_frameworks"),
         "account": url_for("auth.account"),
+        "applications": url_for("applications.list_applications"),
+        "all_applications": url_for("applications.list_all_applications"),
     }
-    panels = queries.dashboard_panels(current_user, links)
+    panels = queries.dashboard_panels(
+        current_user,
+        links,
+        lambda application_id: url_for(
+            "applications.show_application", application_id=application_id
+        ),
+    )
     return render_template("home/dashboard.html", panels=panels)
 
 

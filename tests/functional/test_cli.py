@@ -87,3 +87,25 @@ def test_demo_code_prints_the_security_code_of_a_demo_account(app):
     result = runner.invoke(args=["demo", "code", "admin@demo.test"])
     assert pyotp.TOTP(admin.totp_secret).verify(result.output.strip(), valid_window=1)
     assert runner.invoke(args=["demo", "code", "applicant@demo.test"]).exit_code != 0
+
+
+def test_demo_load_adds_applications_in_the_applicants_states(app):
+    from portal.applications.models import Application, ApplicationStatus
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["framework", "load-all"]).exit_code == 0
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    statuses = set(db.session.scalars(sa.select(Application.status)))
+    assert {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.WITHDRAWN,
+    } <= statuses
+    submitted = db.session.scalars(
+        sa.select(Application).where(Application.status == ApplicationStatus.SUBMITTED)
+    ).all()
+    for application in submitted:
+        assert application.work_samples
+        path = app.config["UPLOAD_DIR"] / application.work_samples[0].storage_key[:2]
+        assert (path / application.work_samples[0].storage_key).read_bytes().startswith(b"%PDF")
