@@ -362,7 +362,7 @@ class WorkSampleForm(FlaskForm):
         "addresses of anyone involved.",
         validators=[InputRequired(message="Select a file to upload")],
     )
-    submit = SubmitField("Upload", widget=GovSubmitInput())
+    submit = SubmitField("Upload work sample", widget=GovSubmitInput())
 
 
 class SubmitForm(VersionedForm):
