@@ -1,6 +1,6 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
-from portal.auth.models import RecoveryCode, RoleGrant, User
+from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
@@ -11,6 +11,7 @@ __all__ = [
     "Competency",
     "FrameworkDomain",
     "FrameworkVersion",
+    "IdentityLink",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
