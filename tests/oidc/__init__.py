@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import IO
 
 import pytest
 from flask import Flask
@@ -101,19 +103,17 @@ def running_provider(
         "POST_LOGOUT_URIS": ",".join(post_logout_uris or []),
         "NODE_ENV": "test",
     }
-    process = subprocess.Popen(
-        [node, str(SCRIPT)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    running = RunningProvider(issuer=f"http://127.0.0.1:{port}", pid=process.pid)
-    try:
-        _wait_for_discovery(running, process)
-        yield running
-    finally:
-        stop(process)
+    # Its messages go to a file, not a pipe that nobody reads (a full pipe would stall it).
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [node, str(SCRIPT)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        running = RunningProvider(issuer=f"http://127.0.0.1:{port}", pid=process.pid)
+        try:
+            _wait_for_discovery(running, process, log)
+            yield running
+        finally:
+            stop(process)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -124,16 +124,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-    if process.stderr is not None:
-        process.stderr.close()
 
 
-def _wait_for_discovery(running: RunningProvider, process: subprocess.Popen[bytes]) -> None:
+def _wait_for_discovery(
+    running: RunningProvider, process: subprocess.Popen[bytes], log: IO[bytes]
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            error = process.stderr.read().decode() if process.stderr else ""
-            raise AssertionError(f"the test identity provider stopped: {error}")
+            log.seek(0)
+            raise AssertionError(f"the test identity provider stopped: {log.read().decode()}")
         try:
             running.metadata()
             return
