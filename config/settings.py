@@ -76,6 +76,11 @@ class Base:
         self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000")
         self.MAIL_FROM = env.get("MAIL_FROM", self.MAIL_FROM)
         self.DEMO_PASSWORD: str | None = env.get("DEMO_PASSWORD")
+        # OpenID Connect providers people may sign in with; their secrets come from the
+        # environment variables the file names.
+        self.IDENTITY_PROVIDERS_FILE: Path | None = Path(
+            env.get("IDENTITY_PROVIDERS_FILE", str(CONFIG_DIR / "identity_providers.yaml"))
+        )
 
     def validate(self) -> None:
         """Refuse to start without what this environment needs."""
@@ -115,6 +120,8 @@ class Test(Base):
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.DEMO_PASSWORD = self.DEMO_PASSWORD_DEFAULT
+        # Tests configure the providers they use themselves.
+        self.IDENTITY_PROVIDERS_FILE = None
 
 
 class Production(Base):

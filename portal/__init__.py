@@ -68,7 +68,7 @@ def _configure_templates(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal.core.db import configure_sqlite
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.extensions import csrf, db, limiter, login_manager, migrate, oauth
 
     db.init_app(app)
     with app.app_context():
@@ -78,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    oauth.init_app(app)
 
 
 def _register_core(app: Flask) -> None:

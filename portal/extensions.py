@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,3 +17,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+# OpenID Connect clients, one per configured identity provider (see portal.auth.oidc).
+oauth = OAuth()

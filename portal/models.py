@@ -12,7 +12,7 @@ from portal.applications.models import (
     StatusChange,
     WorkSample,
 )
-from portal.auth.models import RecoveryCode, RoleGrant, User
+from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
@@ -27,6 +27,7 @@ __all__ = [
     "DeclaredInterest",
     "FrameworkDomain",
     "FrameworkVersion",
+    "IdentityLink",
     "InformationRequest",
     "Organisation",
     "OrganisationName",

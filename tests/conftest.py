@@ -1,5 +1,5 @@
 """Fixtures: one migrated database per run, each test in a rolled-back transaction,
-a real SMTP server on loopback, and the app wired to both."""
+a real SMTP server on loopback, a real OpenID Connect provider, and the app wired to them."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ from portal.extensions import db, limiter
 from tests.support import Inbox, free_port
 
 SERVICE_NAME = TestSettings.SERVICE_NAME
+
+# The test identity provider's fixtures (oidc_provider, use_provider).
+pytest_plugins = ["tests.oidc"]
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory, name: str = "test") -> str:

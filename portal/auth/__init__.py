@@ -32,7 +32,16 @@ BEFORE_SECOND_FACTOR = frozenset(
 
 
 def init_app(app: Flask) -> None:
+    from portal.auth.identity_providers import configured_providers, load_providers
     from portal.auth.models import User
+    from portal.core.security import FORM_TARGETS
+
+    if "IDENTITY_PROVIDERS" not in app.config:
+        app.config["IDENTITY_PROVIDERS"] = load_providers(app.config["IDENTITY_PROVIDERS_FILE"])
+    # Signing out posts a form whose answer may redirect to the provider's sign-out page.
+    app.extensions[FORM_TARGETS] = lambda: [
+        origin for provider in configured_providers() for origin in provider.origins
+    ]
 
     login_manager.session_protection = "basic"
     login_manager.login_view = "auth.sign_in"

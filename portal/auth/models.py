@@ -138,3 +138,25 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IdentityLink(Base):
+    """A person's account at an identity provider (issuer and subject) and the portal account
+    it signs in to. One account per issuer and subject, and one subject per account and issuer."""
+
+    __tablename__ = "identity_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    provider: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    issuer: Mapped[str] = mapped_column(sa.String(500), nullable=False)
+    subject: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("issuer", "subject"),
+        sa.UniqueConstraint("user_id", "issuer"),
+    )

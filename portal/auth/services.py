@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.auth.models import RecoveryCode, RoleGrant, User, new_session_token
+from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User, new_session_token
 from portal.auth.passwords import (
     fingerprint,
     hash_password,
@@ -442,6 +442,7 @@ def delete_account(user: User, password: str) -> None:
     user.active = False
     user.session_token = new_session_token()
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(sa.delete(IdentityLink).where(IdentityLink.user_id == user.id))
     record_event(
         None,
         "account.deleted",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import (
     abort,
@@ -21,7 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from portal.auth import MFA_DONE, bp, queries, services
+from portal.auth import MFA_DONE, bp, oidc, queries, services, single_sign_on
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
     DeleteAccountForm,
@@ -30,6 +31,12 @@ from portal.auth.forms import (
     SecurityCodeForm,
     SignInForm,
     SignUpForm,
+)
+from portal.auth.identity_providers import (
+    IdentityProvider,
+    SignInProblem,
+    configured_providers,
+    provider_named,
 )
 from portal.auth.models import User
 from portal.core.errors import DomainError
@@ -57,12 +64,14 @@ def _limit(name: str) -> str:
     return str(current_app.config[name])
 
 
-def _failures_limited(limit: str, key_func: Callable[[], str], scope: str) -> RouteLimit:
+def _failures_limited(
+    limit: str, key_func: Callable[[], str], scope: str, method: str = "POST"
+) -> RouteLimit:
     """Count only failed attempts (g.sign_in_failed) against `limit`, per `key_func`."""
     return limiter.limit(
         lambda: _limit(limit),
         key_func=key_func,
-        methods=["POST"],
+        methods=[method],
         deduct_when=_sign_in_failed,
         scope=scope,
     )
@@ -109,13 +118,22 @@ def _browser() -> str:
     return (request.user_agent.string or "")[:200]
 
 
-def _start_session(user: User, *, second_factor: bool = False) -> None:
+# The identity provider a session was started with, and its ID token: sign-out asks the
+# provider to end its session too.
+PROVIDER_SESSION = "idp"
+
+
+def _start_session(
+    user: User, *, second_factor: bool = False, provider_session: Any = None
+) -> None:
     """A fresh session for `user` (nothing carried over from before signing in)."""
     session.clear()
     login_user(user)
     session.permanent = True
     if second_factor:
         session[MFA_DONE] = True
+    if provider_session:
+        session[PROVIDER_SESSION] = provider_session
     _remember_browser(user)
 
 
@@ -213,11 +231,88 @@ def sign_in() -> View:
             return redirect(next_url)
     elif request.method == "POST":
         g.sign_in_failed = True
-    return render_template("auth/sign_in.html", form=form, unconfirmed=unconfirmed)
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        unconfirmed=unconfirmed,
+        providers=configured_providers(),
+        next=next_url if next_url == request.args.get("next") else None,
+    )
 
 
 PENDING_USER = "mfa_pending_user"
 PENDING_NEXT = "mfa_pending_next"
+PENDING_PROVIDER = "mfa_pending_provider"
+PROVIDER_NEXT = "idp_next"
+
+
+def _provider_or_404(name: str) -> IdentityProvider:
+    provider = provider_named(name)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def _provider_problem(provider: IdentityProvider, problem: SignInProblem) -> tuple[str, int]:
+    return (
+        render_template("auth/provider_problem.html", provider=provider, problem=problem),
+        problem.status,
+    )
+
+
+@bp.route("/sign-in/with/<string:provider>")
+@public
+def start_provider_sign_in(provider: str) -> View:
+    """Off to the provider; only the state, nonce and PKCE verifier are kept (in the session)."""
+    chosen = _provider_or_404(provider)
+    next_url = safe_next(request.args.get("next"), url_for("home.dashboard"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    callback = url_for("auth.provider_callback", provider=chosen.name, _external=True)
+    try:
+        response = oidc.start(chosen, callback)
+    except SignInProblem as exc:
+        return _provider_problem(chosen, exc)
+    session[PROVIDER_NEXT] = next_url
+    return response
+
+
+@bp.route("/sign-in/with/<string:provider>/callback")
+@public
+@_failures_limited("SIGN_IN_ADDRESS_LIMIT", _address_key, "sign-in-address", method="GET")
+def provider_callback(provider: str) -> View:
+    chosen = _provider_or_404(provider)
+    if current_user.is_authenticated:
+        return redirect(url_for("home.dashboard"))
+    try:
+        assertion = oidc.finish(chosen)
+        result = single_sign_on.sign_in_with_provider(
+            chosen, assertion.identity, browser=_browser()
+        )
+        if not result.created and result.user.id not in _known_user_ids():
+            services.notify_new_browser(result.user, _browser())
+    except SignInProblem as exc:
+        db.session.rollback()
+        g.sign_in_failed = True
+        return _provider_problem(chosen, exc)
+    db.session.commit()
+    user = result.user
+    next_url = safe_next(session.get(PROVIDER_NEXT), url_for("home.dashboard"))
+    provider_session = {"provider": chosen.name, "id_token": assertion.id_token}
+    if assertion.multi_factor:
+        # The provider checked a second factor: ours would be a third.
+        _start_session(user, second_factor=True, provider_session=provider_session)
+    elif user.two_factor_enabled:
+        session.clear()
+        session[PENDING_USER] = user.get_id()
+        session[PENDING_NEXT] = next_url
+        session[PENDING_PROVIDER] = provider_session
+        return redirect(url_for("auth.two_factor"))
+    else:
+        _start_session(user, provider_session=provider_session)
+    return redirect(next_url)
+
+
 SETUP_SECRET = "mfa_setup_secret"  # noqa: S105  (a session key, not a secret)
 NEW_CODES = "mfa_new_recovery_codes"
 
@@ -255,7 +350,7 @@ def two_factor() -> View:
         else:
             db.session.commit()
             next_url = safe_next(session.get(PENDING_NEXT), url_for("home.dashboard"))
-            _start_session(user, second_factor=True)
+            _start_session(user, second_factor=True, provider_session=session.get(PENDING_PROVIDER))
             return redirect(next_url)
     elif request.method == "POST":
         g.sign_in_failed = True
@@ -307,10 +402,21 @@ def recovery_codes() -> View:
 def sign_out() -> View:
     form = ActionForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        held = session.get(PROVIDER_SESSION)
+        held = held if isinstance(held, dict) else {}
         services.record_sign_out(current_user)
         db.session.commit()
         logout_user()
         session.clear()
+        provider = provider_named(str(held.get("provider", "")))
+        if provider is not None:
+            away = oidc.sign_out_url(
+                provider,
+                str(held.get("id_token") or ""),
+                url_for("auth.signed_out", _external=True),
+            )
+            if away:
+                return redirect(away)
     return redirect(url_for("auth.signed_out"))
 
 
@@ -384,7 +490,10 @@ def sign_out_others() -> View:
     services.end_other_sessions(user)
     db.session.commit()
     second_factor = bool(session.get(MFA_DONE))
-    _start_session(user, second_factor=second_factor)  # this browser stays signed in
+    # This browser stays signed in.
+    _start_session(
+        user, second_factor=second_factor, provider_session=session.get(PROVIDER_SESSION)
+    )
     flash("You are signed out everywhere else. You are still signed in here.", "success")
     return redirect(url_for("auth.account"))
 

@@ -8,6 +8,17 @@ from urllib.parse import urlsplit
 from flask import Flask, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+
+def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
+    """The policy; `form_targets` are other origins a form's answer may redirect to (an
+    identity provider's sign-out page)."""
+    form_action = " ".join(["'self'", *form_targets])
+    return CSP.replace("form-action 'self'", f"form-action {form_action}")
+
+
+# Other origins that forms may lead to: app.extensions[FORM_TARGETS] is a function giving them.
+FORM_TARGETS = "portal.form_targets"
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -35,7 +46,10 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = CSP
+        targets = app.extensions.get(FORM_TARGETS)
+        headers["Content-Security-Policy"] = content_security_policy(
+            tuple(targets()) if targets else ()
+        )
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

@@ -44,9 +44,11 @@ class Outcome(enum.Enum):
     ACT = "let through: 200, 302 or 400 from the view itself, never 403 or sign-in"
     ENTRY = "302 to the sign-in page, with nothing to come back to"
     ACCT = "302 to the account page (nothing to do here)"
+    AWAY = "302 to the identity provider's sign-in page"
+    SSO = "400: no sign-in with the identity provider was started, so none completes"
 
 
-OK, LOGIN, HOME, OUT, DENY, LINK, ACT, ENTRY, ACCT = Outcome
+OK, LOGIN, HOME, OUT, DENY, LINK, ACT, ENTRY, ACCT, AWAY, SSO = Outcome
 
 ANONYMOUS = "anonymous"
 COLUMNS = (
@@ -88,6 +90,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "auth.two_factor":                   (ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY),
     "auth.setup_two_factor":             (LOGIN, OK,    OK,    ACCT,  ACCT,  OK,    ACCT,  ACCT),
     "auth.recovery_codes":               (LOGIN, ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT),
+    "auth.start_provider_sign_in":       (AWAY,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
+    "auth.provider_callback":            (SSO,   HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
     "admin.index":                       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "admin.list_users":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "admin.show_user":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
@@ -155,7 +159,11 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "application_id": lambda: make_application().id,
     "competency_id": lambda: _first_competency().id,
     "position": lambda: 1,
+    "provider": lambda: "test-idp",
 }
+
+# Endpoints that need an identity provider configured (the real one the tests run).
+NEEDS_PROVIDER = {"auth.start_provider_sign_in", "auth.provider_callback"}
 
 
 def _first_competency():
@@ -252,6 +260,12 @@ def _check(response: TestResponse, expected: Outcome, url: str, *, posted: bool)
         assert status == 302 and where == "/sign-in", seen
     elif expected is ACCT:
         assert status == 302 and _redirect_path(response) == "/account", seen
+    elif expected is AWAY:
+        target = urlsplit(where or "")
+        assert status == 302 and target.netloc != "localhost" and target.path == "/auth", seen
+    elif expected is SSO:
+        assert status == 400, seen
+        assert "Your sign-in could not be completed" in response.get_data(as_text=True)
     elif expected is ACT:
         assert status in {200, 302, 400}, seen
         assert status != 302 or _redirect_path(response) != "/sign-in", seen
@@ -260,8 +274,10 @@ def _check(response: TestResponse, expected: Outcome, url: str, *, posted: bool)
 
 
 @pytest.mark.parametrize(("endpoint", "who"), CELLS, ids=[f"{e}-as-{w}" for e, w in CELLS])
-def test_access(app, client, endpoint, who):
+def test_access(app, client, endpoint, who, request):
     expected = MATRIX[endpoint][COLUMNS.index(who)]
+    if endpoint in NEEDS_PROVIDER:
+        request.getfixturevalue("use_provider")()
     signed_in = _sign_in(client, who)
     url = _url(app, endpoint)
     if endpoint not in TRIED_WITH_POST:

@@ -1,5 +1,6 @@
 """Two app servers sharing the database and Redis behave as one: a session started on one is
-valid on the other, and sign-in failures are counted across both."""
+valid on the other, sign-in failures are counted across both, and a sign-in with an identity
+provider started on one completes on the other."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import redis
 from portal.extensions import db
 from tests.conftest import build_app
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.oidc import CLIENT_SECRET, PROVIDER_NAME, ProviderBrowser, callback_url, running_provider
 from tests.pgdb import scratch_database
 from tests.support import free_port
 
@@ -62,6 +64,14 @@ class Browser:
 
     def get(self, url: str) -> tuple[int, str]:
         return self._open(urllib.request.Request(url))
+
+    def location(self, url: str) -> str:
+        """Where a GET of `url` redirects to."""
+        try:
+            with self.opener.open(urllib.request.Request(url), timeout=10) as response:
+                return str(response.headers.get("Location", ""))
+        except urllib.error.HTTPError as error:
+            return str(error.headers.get("Location", ""))
 
     def post_form(self, page: str, url: str, fields: dict[str, str]) -> tuple[int, str]:
         _, html = self.get(page)
@@ -170,3 +180,55 @@ def test_two_servers_share_sessions_and_rate_limits(
             process.terminate()
         for process in servers:
             process.wait(timeout=10)
+
+
+@pytest.mark.no_db
+def test_a_provider_sign_in_started_on_one_server_completes_on_the_other(
+    redis_url: str, shared_database: str, tmp_path: Path, smtp_server
+) -> None:
+    app = build_app(shared_database, tmp_path / "instance", smtp_server[1])
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    ports = [free_port(), free_port()]
+    a, b = (f"http://127.0.0.1:{port}" for port in ports)
+    with running_provider([callback_url(a), callback_url(b)]) as provider:
+        config = tmp_path / "identity_providers.yaml"
+        config.write_text(
+            "providers:\n"
+            f"  - name: {PROVIDER_NAME}\n"
+            "    label: Test Identity\n"
+            f"    issuer: {provider.issuer}\n"
+            "    client_id: portal\n"
+            "    client_secret_env: TEST_IDP_CLIENT_SECRET\n"
+        )
+        env = {
+            **os.environ,
+            "PORTAL_ENV": "development",
+            "DATABASE_URL": shared_database,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "two-servers-test-key-" + "x" * 20,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "IDENTITY_PROVIDERS_FILE": str(config),
+            "TEST_IDP_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        servers = [_serve(port, env) for port in ports]
+        try:
+            _wait_until_up(a)
+            _wait_until_up(b)
+            browser = Browser()
+            authorize = browser.location(f"{a}/sign-in/with/{PROVIDER_NAME}")
+            assert authorize.startswith(provider.issuer), authorize
+            email = f"two-servers-sso-{uuid.uuid4().hex[:6]}@example.test"
+            back = ProviderBrowser(provider.issuer).sign_in(authorize, email=email)
+            assert back.startswith(callback_url(a))
+            # The callback goes to the other server: state and nonce live in the shared session.
+            assert browser.location(back.replace(a, b, 1)) == "/dashboard"
+            status, html = browser.get(f"{a}/account")
+            assert status == 200
+            assert email in html
+        finally:
+            for process in servers:
+                process.terminate()
+            for process in servers:
+                process.wait(timeout=10)
