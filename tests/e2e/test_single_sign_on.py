@@ -10,7 +10,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import LiveServer, assert_accessible, expect_heading
+from portal.auth.models import User
+from portal.core.permissions import Role
+from portal.extensions import db
+from tests.e2e.conftest import LiveServer, assert_accessible, expect_heading, seed_user
 from tests.oidc import PROVIDER_LABEL, RunningProvider, callback_url, running_provider
 
 pytestmark = pytest.mark.e2e
@@ -66,3 +69,27 @@ def test_sign_in_with_the_provider_then_sign_out_of_both(
     page.get_by_role("button", name=f"Sign in with {PROVIDER_LABEL}").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(identity_provider.issuer)}/interaction/"))
     expect(page.get_by_label("Email", exact=True)).to_be_visible()
+
+
+def test_a_commissioner_signs_in_with_the_provider_and_lands_on_their_partnership(
+    page: Page, live_server: LiveServer, identity_provider: RunningProvider
+) -> None:
+    commissioner = seed_user(live_server, label="commissioner", roles=(Role.COMMISSIONER,))
+    with live_server.app.app_context():
+        user = db.session.get(User, commissioner.id)
+        partnership_code, partnership_name = user.organisation.code, user.organisation.name
+    # The provider signs people in for this partnership; the role stays the administrators'.
+    live_server.app.config["IDENTITY_PROVIDERS"] = (
+        identity_provider.config(organisation=partnership_code),
+    )
+
+    page.goto("/sign-in")
+    page.get_by_role("button", name=f"Sign in with {PROVIDER_LABEL}").click()
+    page.get_by_label("Email", exact=True).fill(commissioner.email)
+    page.get_by_label("Name").fill(commissioner.name)
+    page.get_by_role("button", name="Sign in to the test provider").click()
+
+    expect_heading(page, "Your dashboard")
+    panel = page.get_by_role("region", name="Commissioning reviews")
+    expect(panel).to_contain_text(f"You commission reviews for {partnership_name}")
+    assert_accessible(page)
