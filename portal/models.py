@@ -1,9 +1,13 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
 from portal.applications.models import (
+    AccreditationRecord,
+    AccreditationStatusChange,
     AgreedScore,
     Allocation,
+    Appeal,
     Application,
+    Decision,
     DeclaredInterest,
     InformationRequest,
     Referee,
@@ -19,11 +23,15 @@ from portal.framework.models import Competency, FrameworkDomain, FrameworkVersio
 from portal.organisations.models import Organisation, OrganisationName, Region
 
 __all__ = [
+    "AccreditationRecord",
+    "AccreditationStatusChange",
     "AgreedScore",
     "Allocation",
+    "Appeal",
     "Application",
     "AuditEvent",
     "Competency",
+    "Decision",
     "DeclaredInterest",
     "FrameworkDomain",
     "FrameworkVersion",

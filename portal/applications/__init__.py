@@ -22,6 +22,15 @@ register_navigation(
 )
 register_navigation(
     NavItem(
+        "Accreditations",
+        "applications.list_accreditations",
+        Permission.MANAGE_ACCREDITATIONS,
+        order=61,
+        section=("applications.list_accreditations", "applications.show_accreditation"),
+    )
+)
+register_navigation(
+    NavItem(
         "Applications",
         "applications.list_all_applications",
         Permission.MANAGE_APPLICATIONS,
@@ -30,4 +39,10 @@ register_navigation(
     )
 )
 
-from portal.applications.views import admin, applicant, referee  # noqa: E402,F401
+from portal.applications.views import (  # noqa: E402,F401
+    accreditations,
+    admin,
+    applicant,
+    decide,
+    referee,
+)

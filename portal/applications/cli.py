@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from portal.applications import services
+from portal.applications import accreditation, services
 from portal.extensions import db
 
 
@@ -21,3 +21,12 @@ def remind_referees() -> None:
     sent = services.remind_referees()
     db.session.commit()
     click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''} to referees.")
+
+
+@applications_cli.command("lapse-accreditations")
+@with_appcontext
+def lapse_accreditations() -> None:
+    """Lapse accreditations whose term ended without renewal (run daily; safe to repeat)."""
+    lapsed = accreditation.lapse_expired()
+    db.session.commit()
+    click.echo(f"{lapsed} accreditation{'s' if lapsed != 1 else ''} lapsed.")

@@ -415,3 +415,118 @@ class AdminFilterForm(FlaskForm):
     status = SelectField("Status", widget=GovSelect(), choices=[])
     scheme = SelectField("Scheme", widget=GovSelect(), choices=[])
     submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField(
+        "Decision",
+        widget=GovRadioInput(),
+        choices=[
+            ("accredit", "Accredit"),
+            ("not_yet", "Not yet: with a development plan"),
+            ("decline", "Decline"),
+        ],
+        validators=[InputRequired(message="Select the decision")],
+    )
+    level = SelectField(
+        "Level (if accredited)",
+        widget=GovSelect(),
+        choices=[],
+        validators=[Optional()],
+    )
+    conditions = TextAreaField(
+        "Conditions (optional, if accredited)",
+        widget=GovTextArea(),
+        description="For example, a supervised first review in a specialism",
+        validators=[Optional(), Length(max=2000)],
+    )
+    reasons = TextAreaField(
+        "Reasons",
+        widget=GovTextArea(),
+        description="The applicant reads these with the agreed scores",
+        validators=[
+            InputRequired(message="Give the reasons for the decision"),
+            Length(max=5000, message="Reasons must be 5,000 characters or fewer"),
+        ],
+    )
+    development_plan = TextAreaField(
+        "Development plan (if not yet)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000)],
+    )
+    development_competencies = SelectMultipleField(
+        "Competencies to evidence (if not yet)",
+        widget=GovCheckboxesInput(),
+        choices=[],
+        validators=[Optional()],
+    )
+    reapply_from = GovDateField("Earliest date to reapply (if not yet)", validators=[Optional()])
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+
+class AppealForm(FlaskForm):
+    grounds = TextAreaField(
+        "Why are you appealing?",
+        widget=GovCharacterCount(),
+        description="Say which part of the decision you think is wrong and why: for example, "
+        "evidence the assessors missed, or a procedure that was not followed.",
+        validators=[
+            InputRequired(message="Explain why you are appealing"),
+            Length(max=5000, message="Grounds must be 5,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send appeal", widget=GovSubmitInput())
+
+
+class HearAppealForm(DecisionForm):
+    appeal_outcome = RadioField(
+        "Outcome of the appeal",
+        widget=GovRadioInput(),
+        choices=[
+            ("dismissed", "Dismiss: the decision stands"),
+            ("upheld", "Uphold: record a new decision below"),
+        ],
+        validators=[InputRequired(message="Select the outcome of the appeal")],
+    )
+    appeal_reasons = TextAreaField(
+        "Reasons for the outcome of the appeal",
+        widget=GovTextArea(),
+        validators=[InputRequired(message="Give the reasons for the outcome of the appeal")],
+    )
+    submit = SubmitField("Record outcome of appeal", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The new decision is asked for only when the appeal is upheld.
+        self.outcome.validators = [Optional()]
+        self.reasons.validators = [Optional(), Length(max=5000)]
+
+
+class RecordStatusForm(FlaskForm):
+    status = SelectField(
+        "New status",
+        widget=GovSelect(),
+        choices=[],
+        validators=[InputRequired(message="Select the new status")],
+    )
+    conditions = TextAreaField(
+        "Conditions (if accredited with conditions)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=2000)],
+    )
+    reason = TextAreaField(
+        "Reason",
+        widget=GovTextArea(),
+        description="The reviewer is emailed the reason; the register shows only the status",
+        validators=[InputRequired(message="Give the reason for the change")],
+    )
+    version_id = HiddenField()
+    submit = SubmitField("Change status", widget=GovSubmitInput())
+
+
+class RecordFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", widget=GovSelect(), choices=[])
+    submit = SubmitField("Filter", widget=GovSubmitInput())

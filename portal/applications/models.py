@@ -465,3 +465,156 @@ class AgreedScore(Base):
         ),
         sa.CheckConstraint("level BETWEEN 1 AND 9", name="level"),
     )
+
+
+class Decision(Base):
+    """An administrator's decision on an application, or the appeal hearer's replacement of it."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id"), nullable=False, index=True
+    )
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, 16), nullable=False)
+    level: Mapped[str | None] = mapped_column(sa.String(32))
+    conditions: Mapped[str | None] = mapped_column(sa.Text)
+    reasons: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    development_plan: Mapped[str | None] = mapped_column(sa.Text)
+    # Codes of the competencies a "not yet" applicant must evidence next time.
+    development_competencies: Mapped[list[str]] = mapped_column(
+        sa.JSON, nullable=False, default=list
+    )
+    reapply_from: Mapped[date | None] = mapped_column(sa.Date)
+    appeal_by: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    on_appeal: Mapped[bool] = mapped_column(nullable=False, default=False)
+
+    application: Mapped[Application] = relationship()
+    decided_by: Mapped[User] = relationship(lazy="joined")
+
+
+class AppealOutcome(enum.StrEnum):
+    DISMISSED = "dismissed"
+    UPHELD = "upheld"
+
+    @property
+    def label(self) -> str:
+        return {"dismissed": "Dismissed: the decision stands", "upheld": "Upheld"}[self.value]
+
+
+class Appeal(Base):
+    """An applicant's appeal against a decision, heard by someone not involved before."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id"), nullable=False, index=True
+    )
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decisions.id"), nullable=False)
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    grounds: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    heard_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[AppealOutcome | None] = mapped_column(enum_column(AppealOutcome, 16))
+    reasons: Mapped[str | None] = mapped_column(sa.Text)
+
+    decision: Mapped[Decision] = relationship()
+
+    __table_args__ = (
+        # One appeal per decision.
+        sa.UniqueConstraint("decision_id", name="uq_appeals_decision_id"),
+    )
+
+
+class AccreditationStatus(enum.StrEnum):
+    ACCREDITED = "accredited"
+    ACCREDITED_WITH_CONDITIONS = "accredited_with_conditions"
+    PROVISIONAL = "provisional"
+    SUSPENDED = "suspended"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return ACCREDITATION_STATUS_LABELS[self]
+
+    @property
+    def current(self) -> bool:
+        """Whether the person may be commissioned on the strength of this accreditation."""
+        return self in CURRENT_ACCREDITATION
+
+
+ACCREDITATION_STATUS_LABELS: dict[AccreditationStatus, str] = {
+    AccreditationStatus.ACCREDITED: "Accredited",
+    AccreditationStatus.ACCREDITED_WITH_CONDITIONS: "Accredited with conditions",
+    AccreditationStatus.PROVISIONAL: "Provisionally accredited",
+    AccreditationStatus.SUSPENDED: "Suspended",
+    AccreditationStatus.LAPSED: "Lapsed",
+    AccreditationStatus.WITHDRAWN: "Withdrawn",
+}
+CURRENT_ACCREDITATION = frozenset(
+    {
+        AccreditationStatus.ACCREDITED,
+        AccreditationStatus.ACCREDITED_WITH_CONDITIONS,
+        AccreditationStatus.PROVISIONAL,
+    }
+)
+
+
+class AccreditationRecord(Base):
+    """A person's accreditation in one scheme: its number, level, term and status."""
+
+    __tablename__ = "accreditation_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id"), nullable=False)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("applications.id"), nullable=False)
+    number: Mapped[str] = mapped_column(sa.String(32), nullable=False, unique=True)
+    level: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    status: Mapped[AccreditationStatus] = mapped_column(
+        enum_column(AccreditationStatus, 32), nullable=False, index=True
+    )
+    conditions: Mapped[str | None] = mapped_column(sa.Text)
+    starts_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    expires_on: Mapped[date] = mapped_column(sa.Date, nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    version_id: Mapped[int] = mapped_column(default=1, nullable=False)
+
+    user: Mapped[User] = relationship(lazy="joined")
+    scheme: Mapped[Scheme] = relationship(lazy="joined")
+    history: Mapped[list[AccreditationStatusChange]] = relationship(
+        back_populates="record", order_by="AccreditationStatusChange.occurred_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+    __table_args__ = (
+        # One record per person per scheme; renewal extends it, a new term restarts it.
+        sa.UniqueConstraint("user_id", "scheme_id", name="uq_accreditation_records_user_scheme"),
+        sa.CheckConstraint("expires_on > starts_on", name="term"),
+    )
+
+
+class AccreditationStatusChange(Base):
+    """Each status of a record over time, so the register can say 'suspended from ... to ...'."""
+
+    __tablename__ = "accreditation_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accreditation_records.id"), nullable=False, index=True
+    )
+    from_status: Mapped[AccreditationStatus | None] = mapped_column(
+        enum_column(AccreditationStatus, 32)
+    )
+    to_status: Mapped[AccreditationStatus] = mapped_column(
+        enum_column(AccreditationStatus, 32), nullable=False
+    )
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    record: Mapped[AccreditationRecord] = relationship(back_populates="history")

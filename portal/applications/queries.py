@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -116,9 +117,12 @@ def counts_by_status(scheme_id: int | None = None) -> list[StatusCount]:
     return [StatusCount(status, found.get(status, 0)) for status in ApplicationStatus]
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Page:
-    rows: Sequence[Application]
+class Page(Generic[T]):
+    rows: Sequence[T]
     number: int
     pages: int
     total: int
@@ -138,7 +142,7 @@ def application_rows(
     scheme_id: int | None,
     page: int,
     per_page: int = 25,
-) -> Page:
+) -> Page[Application]:
     """Applications for the administrators' list, newest activity first."""
     conditions = []
     if status is not None:

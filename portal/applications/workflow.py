@@ -82,12 +82,6 @@ MOVES: tuple[Move, ...] = (
         "The appeal panel confirms or replaces the decision",
         Mover.APPEAL_PANEL,
     ),
-    _move(
-        S.APPEALED,
-        S.IN_ASSESSMENT,
-        "The appeal panel sends the application to new assessors",
-        Mover.APPEAL_PANEL,
-    ),
 )
 
 ALLOWED: dict[tuple[S, S], Move] = {(m.source, m.target): m for m in MOVES}

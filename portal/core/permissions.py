@@ -56,6 +56,7 @@ class Permission(enum.StrEnum):
     MANAGE_APPLICATIONS = "manage_applications"
     ASSESS_APPLICATIONS = "assess_applications"
     MODERATE_APPLICATIONS = "moderate_applications"
+    MANAGE_ACCREDITATIONS = "manage_accreditations"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -74,6 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_AUDIT_LOG,
             Permission.MANAGE_FRAMEWORKS,
             Permission.MANAGE_APPLICATIONS,
+            Permission.MANAGE_ACCREDITATIONS,
         }
     ),
 }

@@ -9,10 +9,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from portal.admin import queries as admin_queries
+from portal.applications import accreditation_queries
 from portal.applications import queries as application_queries
 from portal.applications.models import CLOSED_STATUSES, ApplicationStatus
 from portal.auth.models import User
 from portal.core.permissions import Role
+from portal.core.templating import format_date
 from portal.extensions import db
 
 
@@ -125,8 +127,24 @@ def dashboard_panels(
             )
         )
     if Role.REVIEWER in roles:
+        records = accreditation_queries.records_of(user.id)
         panels.append(
-            RolePanel(Role.REVIEWER, "Your accreditation", "You are an accredited reviewer.")
+            RolePanel(
+                Role.REVIEWER,
+                "Your accreditation",
+                "You are an accredited reviewer."
+                if records
+                else "You hold the reviewer role but no accreditation record yet.",
+                [
+                    Task(
+                        f"Accreditation number {r.number}",
+                        None,
+                        f"{r.scheme.name}: {r.status.label.lower()}, "
+                        f"{r.level.replace('_', ' ')}, valid until {format_date(r.expires_on)}",
+                    )
+                    for r in records
+                ],
+            )
         )
     application_panel = _application_panel(user, links, application_href)
     if application_panel is not None:

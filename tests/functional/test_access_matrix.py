@@ -20,6 +20,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from portal.core.audit import AuditEvent
+from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.core.uploads import PDF, UploadStore
 from portal.extensions import db
@@ -134,6 +135,12 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.withdraw_application": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.give_reference":       (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
     "applications.list_all_applications":(LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # Tried on an application in the state each page is for (see ENDPOINT_VALUES).
+    "applications.record_decision":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.lodge_appeal":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.hear_appeal":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.list_accreditations":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.show_accreditation":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
 }
 # fmt: on
 
@@ -214,8 +221,63 @@ def _rules(app: Flask) -> dict[str, list[Rule]]:
     return rules
 
 
+def _decided_then_appealed(*, appealed: bool) -> dict[str, object]:
+    from portal.applications import decisions, queries
+    from portal.applications.models import ApplicationStatus, Outcome
+
+    application = make_application(status=ApplicationStatus.AWAITING_DECISION)
+    today = utcnow().date()
+    decisions.record_decision(
+        make_user(roles=[Role.ADMINISTRATOR]),
+        application,
+        decisions.DecisionInput(Outcome.DECLINE, "Invented reasons."),
+        queries.competencies(application.framework_id),
+        today=today,
+    )
+    if appealed:
+        decisions.lodge_appeal(application.applicant, application, grounds="x", today=today)
+    db.session.commit()
+    return {"application_id": application.id}
+
+
+def _record() -> dict[str, object]:
+    from portal.applications.models import AccreditationRecord
+
+    values = _decided_then_appealed(appealed=False)
+    record = AccreditationRecord(
+        user_id=make_user().id,
+        scheme_id=make_framework().scheme_id,
+        application_id=values["application_id"],
+        number=f"TST-2026-{make_user().id:05d}",
+        level="reviewer",
+        status="accredited",
+        starts_on=utcnow().date(),
+        expires_on=utcnow().date().replace(year=utcnow().year + 3),
+    )
+    db.session.add(record)
+    db.session.commit()
+    return {"record_id": record.id}
+
+
+def _awaiting_decision() -> dict[str, object]:
+    from portal.applications.models import ApplicationStatus
+
+    return {"application_id": make_application(status=ApplicationStatus.AWAITING_DECISION).id}
+
+
+# Pages that exist only for an application in one state are tried on one in that state.
+ENDPOINT_VALUES: dict[str, Callable[[], dict[str, object]]] = {
+    "applications.record_decision": _awaiting_decision,
+    "applications.lodge_appeal": lambda: _decided_then_appealed(appealed=False),
+    "applications.hear_appeal": lambda: _decided_then_appealed(appealed=True),
+    "applications.show_accreditation": _record,
+}
+
+
 def _url(app: Flask, endpoint: str) -> str:
     (rule, *_) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    if endpoint in ENDPOINT_VALUES:
+        return app.url_map.bind("localhost").build(endpoint, ENDPOINT_VALUES[endpoint]())
     missing = sorted(set(rule.arguments) - set(URL_VALUES) - {"sample_id", "interest_id"})
     assert not missing, f"add a value for the URL parameters {missing} to URL_VALUES"
     values = _values(set(rule.arguments))

@@ -12,7 +12,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from portal.applications import bp, policies, queries, services
+from portal.applications import accreditation_queries, bp, policies, queries, services
+from portal.applications.decisions import appealable
 from portal.applications.forms import (
     AGENCY_LABELS,
     ConfirmInterestsForm,
@@ -136,8 +137,23 @@ def show_application(application_id: int) -> View:
     application = _load(application_id)
     competencies = queries.competencies(application.framework_id)
     state = progress(application, competencies, today=_today())
+    decided = accreditation_queries.decisions_of(application.id)
+    latest = decided[0] if decided else None
+    is_admin = current_user.has_permission(Permission.MANAGE_APPLICATIONS)
     return render_template(
         "applications/show_application.html",
+        decisions=decided,
+        appeals=accreditation_queries.appeals_of(application.id),
+        agreed=accreditation_queries.agreed_scores(application.id) if latest else [],
+        feedback=accreditation_queries.assessor_feedback(application.id) if latest else [],
+        can_decide=is_admin and application.status is ApplicationStatus.AWAITING_DECISION,
+        can_hear_appeal=is_admin and application.status is ApplicationStatus.APPEALED,
+        can_appeal=application.applicant_id == current_user.id
+        and application.status is ApplicationStatus.DECIDED
+        and latest is not None
+        and not latest.on_appeal
+        and appealable(latest)
+        and _today() <= latest.appeal_by,
         application=application,
         competencies=competencies,
         assessed=queries.self_assessment_map(application),

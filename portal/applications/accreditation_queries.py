@@ -1,0 +1,105 @@
+"""Read models for decisions, appeals and accreditation records."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.applications.models import (
+    AccreditationRecord,
+    AccreditationStatus,
+    AgreedScore,
+    Allocation,
+    AllocationPurpose,
+    Appeal,
+    Decision,
+)
+from portal.applications.queries import Page
+from portal.extensions import db
+from portal.framework.models import Competency
+
+
+def decisions_of(application_id: int) -> list[Decision]:
+    """Every decision on the application, newest first (one made on appeal replaces the first)."""
+    return list(
+        db.session.scalars(
+            sa.select(Decision)
+            .where(Decision.application_id == application_id)
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        )
+    )
+
+
+def appeals_of(application_id: int) -> list[Appeal]:
+    return list(
+        db.session.scalars(
+            sa.select(Appeal).where(Appeal.application_id == application_id).order_by(Appeal.id)
+        )
+    )
+
+
+def agreed_scores(application_id: int) -> list[AgreedScore]:
+    return list(
+        db.session.scalars(
+            sa.select(AgreedScore)
+            .join(Competency, Competency.id == AgreedScore.competency_id)
+            .where(AgreedScore.application_id == application_id)
+            .options(joinedload(AgreedScore.competency))
+            .order_by(Competency.position)
+        )
+    )
+
+
+def assessor_feedback(application_id: int) -> list[str]:
+    """The submitted assessors' and moderator's comments for the applicant, without names."""
+    return [
+        comment
+        for comment in db.session.scalars(
+            sa.select(Allocation.comments)
+            .where(
+                Allocation.application_id == application_id,
+                Allocation.submitted_at.is_not(None),
+                Allocation.purpose != AllocationPurpose.CALIBRATION,
+                Allocation.comments.is_not(None),
+            )
+            .order_by(Allocation.submitted_at)
+        )
+        if comment
+    ]
+
+
+def records_of(user_id: int) -> list[AccreditationRecord]:
+    return list(
+        db.session.scalars(
+            sa.select(AccreditationRecord)
+            .where(AccreditationRecord.user_id == user_id)
+            .order_by(AccreditationRecord.starts_on.desc())
+        )
+    )
+
+
+def record(record_id: int) -> AccreditationRecord | None:
+    return db.session.scalar(
+        sa.select(AccreditationRecord)
+        .where(AccreditationRecord.id == record_id)
+        .options(selectinload(AccreditationRecord.history))
+    )
+
+
+def record_rows(
+    *, status: AccreditationStatus | None, page: int, per_page: int = 25
+) -> Page[AccreditationRecord]:
+    conditions = [AccreditationRecord.status == status] if status is not None else []
+    total = (
+        db.session.scalar(sa.select(sa.func.count(AccreditationRecord.id)).where(*conditions)) or 0
+    )
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, page), pages)
+    rows = db.session.scalars(
+        sa.select(AccreditationRecord)
+        .where(*conditions)
+        .order_by(AccreditationRecord.number)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    return Page(rows=rows, number=number, pages=pages, total=total)
