@@ -10,10 +10,12 @@ from portal.applications.models import (
     Decision,
     DeclaredInterest,
     InformationRequest,
+    MentorPairing,
     Referee,
     Score,
     SelfAssessment,
     StatusChange,
+    SupervisionSession,
     WorkSample,
 )
 from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User
@@ -37,6 +39,7 @@ __all__ = [
     "FrameworkVersion",
     "IdentityLink",
     "InformationRequest",
+    "MentorPairing",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
@@ -48,6 +51,7 @@ __all__ = [
     "Score",
     "SelfAssessment",
     "StatusChange",
+    "SupervisionSession",
     "User",
     "WorkSample",
 ]

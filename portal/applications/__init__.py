@@ -22,6 +22,15 @@ register_navigation(
 )
 register_navigation(
     NavItem(
+        "Mentoring",
+        "applications.list_mentoring",
+        Permission.MENTOR,
+        order=40,
+        section=("applications.list_mentoring", "applications.show_mentoring"),
+    )
+)
+register_navigation(
+    NavItem(
         "Accreditations",
         "applications.list_accreditations",
         Permission.MANAGE_ACCREDITATIONS,
@@ -44,5 +53,6 @@ from portal.applications.views import (  # noqa: E402,F401
     admin,
     applicant,
     decide,
+    mentoring_pages,
     referee,
 )

@@ -48,7 +48,7 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _log(
+def log_status(
     record: AccreditationRecord,
     source: AccreditationStatus | None,
     target: AccreditationStatus,
@@ -102,7 +102,7 @@ def issue_record(
         db.session.flush()
         prefix = str(scheme.settings.get("accreditation_number_prefix") or scheme.code.upper())
         record.number = f"{prefix}-{today.year}-{record.id:05d}"
-        _log(record, None, status, actor=actor, reason="Accredited on application")
+        log_status(record, None, status, actor=actor, reason="Accredited on application")
         action = "accreditation.issued"
     else:
         before = record.status
@@ -112,7 +112,7 @@ def issue_record(
         record.conditions = conditions
         record.starts_on = today
         record.expires_on = add_years(today, years)
-        _log(record, before, status, actor=actor, reason="Accredited again on application")
+        log_status(record, before, status, actor=actor, reason="Accredited again on application")
         action = "accreditation.renewed"
     record_event(
         actor,
@@ -157,7 +157,7 @@ def change_record_status(
         record.conditions = (conditions or "").strip()
     elif target is A.ACCREDITED:
         record.conditions = None
-    _log(record, source, target, actor=actor, reason=reason.strip())
+    log_status(record, source, target, actor=actor, reason=reason.strip())
     record_event(
         actor,
         "accreditation.status_changed",
@@ -192,7 +192,9 @@ def lapse_expired(*, today: date | None = None) -> int:
     for record in due:
         source = record.status
         record.status = A.LAPSED
-        _log(record, source, A.LAPSED, actor=None, reason=f"Not renewed by {record.expires_on}")
+        log_status(
+            record, source, A.LAPSED, actor=None, reason=f"Not renewed by {record.expires_on}"
+        )
         record_event(
             None,
             "accreditation.lapsed",

@@ -13,8 +13,11 @@ from portal.applications.models import (
     AllocationPurpose,
     Appeal,
     Decision,
+    DeclaredInterest,
+    MentorPairing,
 )
 from portal.applications.queries import Page
+from portal.auth.models import User
 from portal.extensions import db
 from portal.framework.models import Competency
 
@@ -103,3 +106,64 @@ def record_rows(
         .offset((number - 1) * per_page)
     ).all()
     return Page(rows=rows, number=number, pages=pages, total=total)
+
+
+# Mentors must hold full accreditation in the same scheme.
+MENTOR_STATUSES = frozenset(
+    {AccreditationStatus.ACCREDITED, AccreditationStatus.ACCREDITED_WITH_CONDITIONS}
+)
+
+
+def mentor_candidates(record: AccreditationRecord) -> list[User]:
+    """Fully accredited reviewers in the record's scheme, other than its holder, who have not
+    declared an interest in any organisation the mentee declared."""
+    mentee_orgs = sa.select(DeclaredInterest.organisation_id).where(
+        DeclaredInterest.user_id == record.user_id
+    )
+    conflicted = sa.select(DeclaredInterest.user_id).where(
+        DeclaredInterest.organisation_id.in_(mentee_orgs)
+    )
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(AccreditationRecord, AccreditationRecord.user_id == User.id)
+            .where(
+                AccreditationRecord.scheme_id == record.scheme_id,
+                AccreditationRecord.status.in_(MENTOR_STATUSES),
+                User.id != record.user_id,
+                User.active.is_(True),
+                User.id.not_in(conflicted),
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def open_pairing(record: AccreditationRecord) -> MentorPairing | None:
+    return db.session.scalar(
+        sa.select(MentorPairing).where(
+            MentorPairing.record_id == record.id, MentorPairing.ended_at.is_(None)
+        )
+    )
+
+
+def pairings_for(user_id: int) -> list[MentorPairing]:
+    """Pairings where the person is the mentor or the mentee, open ones first."""
+    return list(
+        db.session.scalars(
+            sa.select(MentorPairing)
+            .join(AccreditationRecord, AccreditationRecord.id == MentorPairing.record_id)
+            .where(
+                sa.or_(MentorPairing.mentor_id == user_id, AccreditationRecord.user_id == user_id)
+            )
+            .order_by(MentorPairing.ended_at.is_not(None), MentorPairing.paired_at.desc())
+        )
+    )
+
+
+def pairing(pairing_id: int) -> MentorPairing | None:
+    return db.session.scalar(
+        sa.select(MentorPairing)
+        .where(MentorPairing.id == pairing_id)
+        .options(selectinload(MentorPairing.sessions))
+    )

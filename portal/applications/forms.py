@@ -530,3 +530,44 @@ class RecordFilterForm(FlaskForm):
 
     status = SelectField("Status", widget=GovSelect(), choices=[])
     submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+class PairMentorForm(FlaskForm):
+    mentor = SelectField(
+        "Mentor",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=True,
+        description="Fully accredited reviewers in this scheme with no declared conflict",
+        validators=[InputRequired(message="Select a mentor")],
+    )
+    submit = SubmitField("Pair with mentor", widget=GovSubmitInput())
+
+
+class SupervisionForm(FlaskForm):
+    held_on = GovDateField(
+        "Date of the session",
+        validators=[InputRequired(message="Enter the date of the session")],
+    )
+    minutes = IntegerField(
+        "Length in minutes",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the length of the session in minutes"),
+            NumberRange(min=15, max=480, message="A session lasts from 15 to 480 minutes"),
+        ],
+    )
+    focus = StringField(
+        "Focus",
+        widget=GovTextInput(),
+        description="For example, planning practitioner conversations without blame",
+        validators=[InputRequired(message="Enter the focus of the session"), Length(max=200)],
+    )
+    notes = TextAreaField(
+        "Notes",
+        widget=GovTextArea(),
+        description="What was discussed and agreed. Do not identify any child, family member "
+        "or practitioner.",
+        validators=[InputRequired(message="Enter notes of the session"), Length(max=5000)],
+    )
+    submit = SubmitField("Log session", widget=GovSubmitInput())

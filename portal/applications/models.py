@@ -618,3 +618,59 @@ class AccreditationStatusChange(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     record: Mapped[AccreditationRecord] = relationship(back_populates="history")
+
+
+class MentorPairing(Base):
+    """A provisionally accredited reviewer paired with an accredited mentor for a first review."""
+
+    __tablename__ = "mentor_pairings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accreditation_records.id"), nullable=False, index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    paired_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    paired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Filled when the supervised review's peer quality assurance reports back.
+    review_reference: Mapped[str | None] = mapped_column(sa.String(64))
+    review_passed: Mapped[bool | None] = mapped_column()
+
+    record: Mapped[AccreditationRecord] = relationship(lazy="joined")
+    mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], lazy="joined")
+    sessions: Mapped[list[SupervisionSession]] = relationship(
+        back_populates="pairing", order_by="SupervisionSession.held_on"
+    )
+
+    __table_args__ = (
+        # One mentor at a time for each provisional accreditation.
+        sa.Index(
+            "uq_mentor_pairings_one_open",
+            "record_id",
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        ),
+    )
+
+
+class SupervisionSession(Base):
+    """A supervision session the mentor logs: when, how long, what it covered."""
+
+    __tablename__ = "supervision_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mentor_pairings.id"), nullable=False, index=True
+    )
+    held_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    minutes: Mapped[int] = mapped_column(nullable=False)
+    focus: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    notes: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    logged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    pairing: Mapped[MentorPairing] = relationship(back_populates="sessions")
+
+    __table_args__ = (sa.CheckConstraint("minutes BETWEEN 15 AND 480", name="minutes"),)

@@ -57,12 +57,13 @@ class Permission(enum.StrEnum):
     ASSESS_APPLICATIONS = "assess_applications"
     MODERATE_APPLICATIONS = "moderate_applications"
     MANAGE_ACCREDITATIONS = "manage_accreditations"
+    MENTOR = "mentor"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Everyone who signs up holds the applicant role, so anyone may apply.
     Role.APPLICANT: frozenset({Permission.APPLY}),
-    Role.REVIEWER: frozenset(),
+    Role.REVIEWER: frozenset({Permission.MENTOR}),
     Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
     Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
     Role.COMMISSIONER: frozenset(),

@@ -141,6 +141,10 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.hear_appeal":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "applications.list_accreditations":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "applications.show_accreditation":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.pair_mentor":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.list_mentoring":       (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    # Someone else's mentoring: only its mentor and mentee may open it.
+    "applications.show_mentoring":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
 }
 # fmt: on
 
@@ -271,7 +275,23 @@ ENDPOINT_VALUES: dict[str, Callable[[], dict[str, object]]] = {
     "applications.lodge_appeal": lambda: _decided_then_appealed(appealed=False),
     "applications.hear_appeal": lambda: _decided_then_appealed(appealed=True),
     "applications.show_accreditation": _record,
+    "applications.pair_mentor": _record,
+    "applications.show_mentoring": lambda: _pairing(),
 }
+
+
+def _pairing() -> dict[str, object]:
+    from portal.applications.models import MentorPairing
+
+    record_id = _record()["record_id"]
+    pairing = MentorPairing(
+        record_id=record_id,
+        mentor_id=make_user().id,
+        paired_by_id=make_user(roles=[Role.ADMINISTRATOR]).id,
+    )
+    db.session.add(pairing)
+    db.session.commit()
+    return {"pairing_id": pairing.id}
 
 
 def _url(app: Flask, endpoint: str) -> str:
