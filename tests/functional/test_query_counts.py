@@ -71,3 +71,91 @@ def test_page_queries_do_not_grow_with_the_data(client, url):
     with counting() as large:
         assert client.get(target).status_code == 200
     assert len(large) == len(small), "\n".join(large)
+
+
+def _grow_applications(n):
+    """More applications in every state, with their referees, answers and decisions."""
+    from portal.applications.models import ApplicationStatus
+    from tests.factories import make_application
+
+    for i in range(n):
+        status = list(ApplicationStatus)[i % len(ApplicationStatus)]
+        make_application(status=status, interests=[make_organisation()])
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/applications",
+        "/admin/applications?status=submitted",
+        "/admin/accreditations",
+        "/applications/{own}",
+        "/applications/{own}/check-answers",
+        "/applications/{own}/self-assessment",
+        "/applications/{own}/interests",
+        "/applications/{submitted}",
+    ],
+)
+def test_application_pages_do_not_grow_with_the_data(client, url):
+    from portal.applications.models import ApplicationStatus
+    from tests.factories import make_application
+
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    own = make_application(interests=[make_organisation(), make_organisation()])
+    submitted = make_application(status=ApplicationStatus.SUBMITTED)
+    who = admin if url.startswith("/admin") or "{submitted}" in url else own.applicant
+    sign_in_as(client, who)
+    _grow_applications(3)
+    target = url.format(own=own.id, submitted=submitted.id)
+    client.get(target)
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(target).status_code == 200
+    _grow_applications(12)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(target).status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+@pytest.mark.parametrize(
+    "path", ["", "/check-answers", "/interests", "/work-samples", "/self-assessment"]
+)
+def test_an_applications_own_pages_do_not_grow_with_its_answers(client, path):
+    from portal.applications.models import DeclaredInterest, InterestKind, WorkSample
+    from tests.factories import make_application
+
+    own = make_application(interests=[make_organisation()])
+    sign_in_as(client, own.applicant)
+    target = f"/applications/{own.id}{path}"
+    client.get(target)
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(target).status_code == 200
+    for n in range(8):
+        db.session.add(
+            DeclaredInterest(
+                application_id=own.id,
+                user_id=own.applicant_id,
+                organisation_id=make_organisation().id,
+                kind=InterestKind.OTHER,
+            )
+        )
+        if n < 2:
+            db.session.add(
+                WorkSample(
+                    application_id=own.id,
+                    title=f"Extra {n}",
+                    original_name="x.pdf",
+                    storage_key=f"{own.id:016x}{n:016x}",
+                    content_type="application/pdf",
+                    size_bytes=10,
+                    sha256="0" * 64,
+                )
+            )
+    db.session.commit()
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(target).status_code == 200
+    assert len(large) == len(small), "\n".join(large)
