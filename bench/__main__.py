@@ -10,16 +10,19 @@ import time
 from pathlib import Path
 
 import pyotp
+import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from config.settings import Test
 from portal import create_app
+from portal.applications.models import Application, ApplicationStatus, Referee, SelfAssessment
 from portal.auth.models import RoleGrant, User
 from portal.auth.passwords import hash_password
 from portal.core.audit import record_event
 from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.extensions import db
+from portal.framework.models import Competency, FrameworkStatus, FrameworkVersion
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "2000"))
 EVENTS_EACH = 5
@@ -33,6 +36,10 @@ PAGES = [
     "/admin/audit-log",
     "/admin/organisations",
     "/admin/frameworks",
+    "/admin/applications",
+    "/admin/applications?status=submitted",
+    "/admin/accreditations",
+    "/applications/{application}",
     "/healthz",
 ]
 
@@ -69,7 +76,56 @@ def _populate() -> User:
             summary=f"Bench event {n}",
         )
     db.session.commit()
+    _applications()
     return admin
+
+
+def _applications() -> None:
+    """One application for every other person, spread over the states, with two referees and
+    a self-assessment of every competency each."""
+    framework = db.session.scalar(
+        sa.select(FrameworkVersion).where(FrameworkVersion.status == FrameworkStatus.PUBLISHED)
+    )
+    if framework is None:
+        return
+    competencies = db.session.scalars(
+        sa.select(Competency.id).where(Competency.framework_id == framework.id)
+    ).all()
+    people = db.session.scalars(sa.select(User.id).where(User.email.like("person%"))).all()
+    states = list(ApplicationStatus)
+    for n, person_id in enumerate(people[::2]):
+        application = Application(
+            scheme_id=framework.scheme_id,
+            framework_id=framework.id,
+            applicant_id=person_id,
+            status=states[n % len(states)],
+            full_name=f"Bench Person {n}",
+            completed_sections=[],
+        )
+        db.session.add(application)
+        db.session.flush()
+        application.reference = f"BENCH-A{application.id:06d}"
+        for position in (1, 2):
+            db.session.add(
+                Referee(
+                    application=application,
+                    position=position,
+                    name=f"Referee {position}",
+                    email=f"referee{position}.{n}@bench.test",
+                    job_title="Invented",
+                    relationship_to_applicant="Invented",
+                )
+            )
+        for competency_id in competencies:
+            db.session.add(
+                SelfAssessment(
+                    application=application,
+                    competency_id=competency_id,
+                    level=3,
+                    narrative="Invented evidence for the benchmark.",
+                )
+            )
+    db.session.commit()
 
 
 def main() -> None:
@@ -85,13 +141,15 @@ def main() -> None:
         runner.invoke(args=["framework", "load-all"])
         admin = _populate()
         identity = admin.get_id()
+        first = db.session.scalar(sa.select(sa.func.min(Application.id)))
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = identity
         session["_seen"] = time.time()
         session["_mfa"] = True  # the administrator's second factor is done
     figures: dict[str, dict[str, float]] = {}
-    for page in PAGES:
+    for template in PAGES:
+        page = template.format(application=first)
         client.get(page)
         timings = []
         for _ in range(RUNS):
@@ -100,13 +158,13 @@ def main() -> None:
             timings.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (page, response.status_code)
         timings.sort()
-        figures[page] = {
+        figures[template] = {
             "median_ms": round(statistics.median(timings), 1),
             "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
         }
         print(
-            f"{page:<28} median {figures[page]['median_ms']:>7} ms   "
-            f"p95 {figures[page]['p95_ms']:>7} ms"
+            f"{template:<38} median {figures[template]['median_ms']:>7} ms   "
+            f"p95 {figures[template]['p95_ms']:>7} ms"
         )
     out = OUTPUT
     out.mkdir(parents=True, exist_ok=True)
@@ -114,6 +172,7 @@ def main() -> None:
         "database": "sqlite",
         "people": PEOPLE,
         "audit_events": PEOPLE * EVENTS_EACH,
+        "applications": PEOPLE // 2,
         "runs": RUNS,
         "pages": figures,
     }
