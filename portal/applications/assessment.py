@@ -101,12 +101,12 @@ def _check_can_assess(
             )
 
 
-def _flush(message: str = SUBMITTED_TOGETHER) -> None:
+def _flush(message: str = SUBMITTED_TOGETHER, field: str = "outcome") -> None:
     """Flush; a row someone else changed since it was read becomes a ConcurrentEdit."""
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise ConcurrentEdit(message) from exc
+        raise ConcurrentEdit(message, field=field) from exc
 
 
 def _tell_administrators(application: Application, subject: str, template: str) -> None:
@@ -264,14 +264,16 @@ def _own_open_allocation(actor: User, allocation: Allocation, *, submitting: boo
         )
 
 
-def _check_version(allocation: Allocation, version_id: int | None) -> None:
+def _check_version(allocation: Allocation, version_id: int | None, field: str) -> None:
+    """A form opened before the last save is refused; the message goes beside `field`."""
     if version_id is not None and version_id != allocation.version_id:
-        raise ConcurrentEdit(STALE)
+        raise ConcurrentEdit(STALE, field=field)
 
 
 def _bump(allocation: Allocation) -> None:
     # Scores are rows of their own: mark the allocation changed so that its version moves
     # and a form opened before this save is refused.
+    allocation.comments = allocation.comments  # present in its state, so that it can be marked
     flag_modified(allocation, "comments")
 
 
@@ -286,7 +288,7 @@ def save_score(
 ) -> Score:
     """A draft score with its written reasons, on the application's framework scale."""
     _own_open_allocation(actor, allocation, submitting=False)
-    _check_version(allocation, version_id)
+    _check_version(allocation, version_id, "level")
     application = allocation.application
     if competency.framework_id != application.framework_id:
         raise DomainError("That competency is not part of this application's framework.")
@@ -319,7 +321,7 @@ def save_score(
             f"Saved a draft {what} for {competency.code}",
             changes={"allocation_id": allocation.id, **changes},
         )
-    _flush(STALE)
+    _flush(STALE, "level")
     return score
 
 
@@ -462,7 +464,7 @@ def submit_assessment(
     scored. The second assessment in compares the two; a moderator's submission sets the
     agreed scores."""
     _own_open_allocation(actor, allocation, submitting=True)
-    _check_version(allocation, version_id)
+    _check_version(allocation, version_id, "outcome")
     application = allocation.application
     competencies = queries.competencies(application.framework_id)
     scored = aq.score_map(allocation)

@@ -94,7 +94,7 @@ def open_loads(user_ids: Collection[int]) -> dict[int, int]:
         )
         .group_by(Allocation.assessor_id)
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 def declared_organisations(application: Application, today: date) -> dict[int, str]:
@@ -284,14 +284,14 @@ def assessor_queue(user_id: int, *, today: date) -> list[QueueRow]:
             sa.select(Score.allocation_id, sa.func.count(Score.id))
             .where(Score.allocation_id.in_([a.id for a in allocations]))
             .group_by(Score.allocation_id)
-        )
+        ).all()
     )
     sizes = dict(
         db.session.execute(
             sa.select(Competency.framework_id, sa.func.count(Competency.id))
             .where(Competency.framework_id.in_({a.application.framework_id for a in allocations}))
             .group_by(Competency.framework_id)
-        )
+        ).all()
     )
     rows = []
     for a in allocations:

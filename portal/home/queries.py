@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from portal.admin import queries as admin_queries
+from portal.applications import assessment_queries
 from portal.auth.models import User
 from portal.core.permissions import Role
+from portal.core.templating import LONDON
 from portal.extensions import db
 
 
@@ -43,13 +46,33 @@ def database_answers() -> bool:
     return True
 
 
-def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
+def _assessing_tasks(user: User, links: dict[str, str], today: date) -> tuple[str, list[Task]]:
+    queue = assessment_queries.queue_summary(user.id, today=today)
+    if not queue.waiting:
+        return "Nothing is waiting for you.", [Task("Your assessments", links["assessments"])]
+    waiting = f"{queue.waiting} allocation{'s' if queue.waiting != 1 else ''} waiting for you"
+    overdue = f", {queue.overdue} overdue" if queue.overdue else ""
+    return f"{waiting}{overdue}.", [
+        Task("Your assessments", links["assessments"], f"{waiting}{overdue}")
+    ]
+
+
+def dashboard_panels(
+    user: User, links: dict[str, str], *, today: date | None = None
+) -> list[RolePanel]:
     """One panel per role the user holds, each saying what to do next."""
+    today = today or datetime.now(LONDON).date()
     panels: list[RolePanel] = []
     roles = user.roles
     if Role.ADMINISTRATOR in roles:
         s = admin_queries.summary()
+        todo = assessment_queries.allocation_todo()
         tasks = [
+            Task(
+                "Allocate assessors and moderators",
+                links["applications"],
+                f"{todo.needs_assessors} need assessors, {todo.needs_moderator} need a moderator",
+            ),
             Task(
                 "Manage people and roles",
                 links["users"],
@@ -97,12 +120,15 @@ def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
                 Role.ANALYST, "Reporting", "You report on reviewer capacity, quality and learning."
             )
         )
+    if Role.ASSESSOR in roles or Role.QA_LEAD in roles:
+        waiting, tasks = _assessing_tasks(user, links, today)
     if Role.ASSESSOR in roles:
         panels.append(
             RolePanel(
                 Role.ASSESSOR,
                 "Assessing",
-                "You assess applications for accreditation. Nothing is waiting for you.",
+                f"You assess applications for accreditation. {waiting}",
+                tasks,
             )
         )
     if Role.QA_LEAD in roles:
@@ -111,7 +137,8 @@ def dashboard_panels(user: User, links: dict[str, str]) -> list[RolePanel]:
                 Role.QA_LEAD,
                 "Quality assurance",
                 "You lead moderation of assessments and peer quality assurance. "
-                "Nothing is waiting for you.",
+                + (waiting if Role.ASSESSOR not in roles else ""),
+                tasks if Role.ASSESSOR not in roles else [],
             )
         )
     if Role.REVIEWER in roles:

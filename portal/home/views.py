@@ -34,6 +34,8 @@ def dashboard() -> View:
         "audit": url_for("admin.audit_log"),
         "frameworks": url_for("framework.list_frameworks"),
         "account": url_for("auth.account"),
+        "applications": url_for("applications.list_all_applications"),
+        "assessments": url_for("applications.list_assessments"),
     }
     panels = queries.dashboard_panels(current_user, links)
     return render_template("home/dashboard.html", panels=panels)
