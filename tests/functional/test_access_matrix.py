@@ -9,18 +9,31 @@ it has a row here.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
+from portal.applications.models import (
+    Allocation,
+    AllocationPurpose,
+    ApplicationStatus,
+    InformationRequest,
+)
 from portal.core.audit import AuditEvent
 from portal.core.permissions import Role
-from tests.factories import count, make_organisation, make_user
+from portal.core.uploads import UploadStore
+from portal.extensions import db
+from portal.framework.models import Competency
+from tests.factories import count, make_application, make_organisation, make_user
+from tests.files import pdf_bytes
 from tests.support import csrf_token, sign_in_as
 
 
@@ -95,6 +108,41 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "framework.show_changes":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.publish_framework":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.retire_framework":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # Applications: the one in the URL is someone else's, submitted and not yet allocated.
+    "applications.list_applications":    (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "applications.start_application":    (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "applications.show_application":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.edit_personal_details": (LOGIN, DENY, DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_registration":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_experience":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_qualifications":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_dbs_check":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_interests":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.confirm_interests":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.remove_interest":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_referees":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_referee":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_self_assessment": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_self_assessment": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_work_samples":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.remove_work_sample":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.download_work_sample": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.check_answers":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.application_submitted": (LOGIN, DENY, DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.withdraw_application": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # A junk token: the page explains the link cannot be used (400).
+    "applications.give_reference":       (ACT,   ACT,   ACT,   ACT,   ACT,   ACT,   ACT,   ACT),
+    "applications.list_all_applications": (LOGIN, DENY, DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.answer_information_request": (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    # Assessment: the allocation in the URL is another assessor's.
+    "applications.allocate_assessors":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # Not in moderation, so the administrator is sent back to the application.
+    "applications.allocate_moderator":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "applications.list_assessments":     (LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
+    "applications.show_assessment":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_score":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.submit_assessment":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.request_information":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
 }
 # fmt: on
 
@@ -106,6 +154,9 @@ TRIED_WITH_POST = {
     "admin.revoke_role",
     "admin.set_organisation",
     "admin.reset_two_factor",
+    "applications.confirm_interests",
+    "applications.remove_interest",
+    "applications.remove_work_sample",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -114,7 +165,71 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "org_id": lambda: make_organisation().id,
     "token": lambda: "not-a-real-token",
     "framework_id": lambda: _draft_framework().id,
+    "application_id": lambda: _application().id,
+    "position": lambda: 1,
+    "interest_id": lambda: _application().interests[0].id,
+    "sample_id": lambda: _work_sample().id,
+    "competency_id": lambda: _competency_id(),
+    "request_id": lambda: _information_request().id,
+    "allocation_id": lambda: _allocation().id,
 }
+
+# What one URL is built from: its parameters must point into the same application.
+_MADE: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_values() -> Iterator[None]:
+    _MADE.clear()
+    yield
+    _MADE.clear()
+
+
+def _application():
+    if "application" not in _MADE:
+        _MADE["application"] = make_application(
+            status=ApplicationStatus.SUBMITTED, interests=[make_organisation()]
+        )
+    return _MADE["application"]
+
+
+def _work_sample():
+    """The application's work sample, with a file in the upload store to download."""
+    sample = _application().work_samples[0]
+    path = UploadStore(current_app.config["UPLOAD_DIR"]).path_of(sample.storage_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf_bytes())
+    return sample
+
+
+def _competency_id() -> int:
+    framework_id = _application().framework_id
+    return db.session.scalar(
+        sa.select(Competency.id).where(Competency.framework_id == framework_id)
+    )
+
+
+def _allocation():
+    if "allocation" not in _MADE:
+        allocation = Allocation(
+            application=_application(),
+            assessor=make_user(roles=[Role.ASSESSOR]),
+            purpose=AllocationPurpose.ASSESSMENT,
+            due_on=date(2026, 3, 16),
+        )
+        db.session.add(allocation)
+        db.session.commit()
+        _MADE["allocation"] = allocation
+    return _MADE["allocation"]
+
+
+def _information_request():
+    request = InformationRequest(
+        application=_application(), requested_by_id=_allocation().assessor_id, question="Why?"
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request
 
 
 def _draft_framework():

@@ -14,7 +14,7 @@ from portal.extensions import db
 View = str | Response | tuple[str, int]
 
 
-@bp.route("/references/<token>", methods=["GET", "POST"])
+@bp.route("/references/<string:token>", methods=["GET", "POST"])
 @public
 def give_reference(token: str) -> View:
     try:
