@@ -44,7 +44,7 @@ def test_without_holidays_only_weekends_are_skipped():
 
 def test_zero_days_is_the_same_day_and_negative_days_are_refused():
     assert add_working_days(date(2026, 3, 2), 0, HOLIDAYS) == date(2026, 3, 2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative"):
         add_working_days(date(2026, 3, 2), -1, HOLIDAYS)
 
 
