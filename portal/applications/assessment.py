@@ -381,12 +381,21 @@ def _after_assessment(application: Application, competencies: Sequence[Competenc
         {c.id: c.code for c in competencies},
     )
     if comparison.disagree:
+        # The applicant reads the status history: where the assessors parted stays in the
+        # audit log for administrators.
         change_status(
             None,
             application,
             ApplicationStatus.MODERATION,
             mover=Mover.SYSTEM,
-            reason="; ".join(comparison.reasons),
+            reason="The two assessments disagree",
+        )
+        _audit(
+            None,
+            application,
+            "assessments_disagree",
+            "The two assessments disagree: " + "; ".join(comparison.reasons),
+            changes={"reasons": list(comparison.reasons)},
         )
         _tell_administrators(
             application,

@@ -84,6 +84,16 @@ def _assess_both(first_levels, second_levels, first=Outcome.ACCREDIT, second=Out
     return admin, application, a, b
 
 
+def _disagreement(application) -> str:
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "application.assessments_disagree",
+            AuditEvent.subject_id == str(application.id),
+        )
+    )
+    return event.summary
+
+
 # Conflicts of interest and suggestions
 
 
@@ -351,7 +361,8 @@ def test_matching_or_adjacent_scores_agree_on_the_lower_level(app, inbox):
 def test_scores_two_levels_apart_need_moderation(app, inbox):
     admin, application, _, _ = _assess_both([1, 3, 3], [3, 3, 3])
     assert application.status is ApplicationStatus.MODERATION
-    assert "AB1 scored 1 and 3" in application.status_changes[-1].reason
+    assert application.status_changes[-1].reason == "The two assessments disagree"
+    assert "AB1 scored 1 and 3" in _disagreement(application)
     assert count(AgreedScore, AgreedScore.application_id == application.id) == 0
     deliver_pending(app)
     inbox.wait_for(admin.email, "needs a moderator")
@@ -360,7 +371,7 @@ def test_scores_two_levels_apart_need_moderation(app, inbox):
 def test_different_outcomes_need_moderation():
     _, application, _, _ = _assess_both([3, 3, 3], [3, 3, 3], second=Outcome.NOT_YET)
     assert application.status is ApplicationStatus.MODERATION
-    assert "Different outcomes" in application.status_changes[-1].reason
+    assert "Different outcomes" in _disagreement(application)
 
 
 def test_compare_assessments_is_a_pure_rule():
