@@ -44,15 +44,38 @@ register_navigation(
         "applications.list_all_applications",
         Permission.MANAGE_APPLICATIONS,
         order=60,
-        section=("applications.list_all_applications",),
+        section=(
+            "applications.list_all_applications",
+            "applications.allocate_assessors",
+            "applications.allocate_moderator",
+        ),
+    )
+)
+
+register_navigation(
+    NavItem(
+        "Assessments",
+        "applications.list_assessments",
+        Permission.ASSESS_APPLICATIONS,
+        order=50,
+        section=(
+            "applications.list_assessments",
+            "applications.show_assessment",
+            "applications.edit_score",
+            "applications.submit_assessment",
+            "applications.request_information",
+        ),
     )
 )
 
 from portal.applications.views import (  # noqa: E402,F401
     accreditations,
     admin,
+    allocation,
     applicant,
+    assessor,
     decide,
+    information,
     mentoring_pages,
     referee,
 )

@@ -200,10 +200,10 @@ class StatusChange(Base):
         sa.ForeignKey("applications.id"), nullable=False, index=True
     )
     from_status: Mapped[ApplicationStatus | None] = mapped_column(
-        enum_column(ApplicationStatus, 32)
+        enum_column(ApplicationStatus, 32, name="from_status")
     )
     to_status: Mapped[ApplicationStatus] = mapped_column(
-        enum_column(ApplicationStatus, 32), nullable=False
+        enum_column(ApplicationStatus, 32, name="to_status"), nullable=False
     )
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -608,10 +608,10 @@ class AccreditationStatusChange(Base):
         sa.ForeignKey("accreditation_records.id"), nullable=False, index=True
     )
     from_status: Mapped[AccreditationStatus | None] = mapped_column(
-        enum_column(AccreditationStatus, 32)
+        enum_column(AccreditationStatus, 32, name="from_status")
     )
     to_status: Mapped[AccreditationStatus] = mapped_column(
-        enum_column(AccreditationStatus, 32), nullable=False
+        enum_column(AccreditationStatus, 32, name="to_status"), nullable=False
     )
     reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

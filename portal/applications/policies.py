@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.applications import queries
-from portal.applications.models import Application, ApplicationStatus
+from portal.applications.models import Allocation, Application, ApplicationStatus
 from portal.auth.models import User
 from portal.core.permissions import Permission
 
@@ -34,3 +34,14 @@ def can_withdraw_application(actor: User, application: Application) -> bool:
     if application.status is ApplicationStatus.DRAFT:
         return False
     return actor.has_permission(Permission.MANAGE_APPLICATIONS)
+
+
+def can_work_on_allocation(actor: User, allocation: Allocation) -> bool:
+    """Only the person allocated opens an assessment or moderation: never another assessor."""
+    return actor.id == allocation.assessor_id and actor.has_permission(
+        Permission.ASSESS_APPLICATIONS
+    )
+
+
+def can_answer_information_request(actor: User, application: Application) -> bool:
+    return actor.id == application.applicant_id

@@ -68,8 +68,12 @@ def configure_sqlite(engine: sa.engine.Engine) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def enum_column(enum_type: type[enum.Enum], length: int = 32) -> sa.Enum:
-    """A portable enum column: stored as its values in a checked VARCHAR on every database."""
+def enum_column(
+    enum_type: type[enum.Enum], length: int = 32, *, name: str | None = None
+) -> sa.Enum:
+    """A portable enum column: stored as its values in a checked VARCHAR on every database.
+    Two columns of one enum in the same table need a `name` each: it names their check
+    constraints, which PostgreSQL requires to differ."""
     return sa.Enum(
         enum_type,
         native_enum=False,
@@ -77,4 +81,5 @@ def enum_column(enum_type: type[enum.Enum], length: int = 32) -> sa.Enum:
         length=length,
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
+        **({"name": name} if name else {}),
     )

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from portal.admin import queries as admin_queries
-from portal.applications import accreditation_queries
+from portal.applications import accreditation_queries, assessment_queries
 from portal.applications import queries as application_queries
 from portal.applications.models import CLOSED_STATUSES, ApplicationStatus
 from portal.auth.models import User
 from portal.core.permissions import Role
-from portal.core.templating import format_date
+from portal.core.templating import LONDON, format_date
 from portal.extensions import db
 
 
@@ -48,14 +49,31 @@ def database_answers() -> bool:
     return True
 
 
+def _assessing_tasks(user: User, links: dict[str, str], today: date) -> tuple[str, list[Task]]:
+    queue = assessment_queries.queue_summary(user.id, today=today)
+    if not queue.waiting:
+        return "Nothing is waiting for you.", [Task("Your assessments", links["assessments"])]
+    waiting = f"{queue.waiting} allocation{'s' if queue.waiting != 1 else ''} waiting for you"
+    overdue = f", {queue.overdue} overdue" if queue.overdue else ""
+    return f"{waiting}{overdue}.", [
+        Task("Your assessments", links["assessments"], f"{waiting}{overdue}")
+    ]
+
+
 def dashboard_panels(
-    user: User, links: dict[str, str], application_href: Callable[[int], str]
+    user: User,
+    links: dict[str, str],
+    application_href: Callable[[int], str],
+    *,
+    today: date | None = None,
 ) -> list[RolePanel]:
     """One panel per role the user holds, each saying what to do next."""
+    today = today or datetime.now(LONDON).date()
     panels: list[RolePanel] = []
     roles = user.roles
     if Role.ADMINISTRATOR in roles:
         s = admin_queries.summary()
+        todo = assessment_queries.allocation_todo()
         tasks = [
             Task(
                 "Manage people and roles",
@@ -65,7 +83,8 @@ def dashboard_panels(
             Task(
                 "Manage applications",
                 links["all_applications"],
-                _application_hint(),
+                f"{todo.needs_assessors} need assessors, {todo.needs_moderator} need a "
+                f"moderator, {_awaiting_decision()} awaiting a decision",
             ),
             Task(
                 "Manage organisations",
@@ -109,12 +128,15 @@ def dashboard_panels(
                 Role.ANALYST, "Reporting", "You report on reviewer capacity, quality and learning."
             )
         )
+    if Role.ASSESSOR in roles or Role.QA_LEAD in roles:
+        waiting, tasks = _assessing_tasks(user, links, today)
     if Role.ASSESSOR in roles:
         panels.append(
             RolePanel(
                 Role.ASSESSOR,
                 "Assessing",
-                "You assess applications for accreditation. Nothing is waiting for you.",
+                f"You assess applications for accreditation. {waiting}",
+                tasks,
             )
         )
     if Role.QA_LEAD in roles:
@@ -123,7 +145,8 @@ def dashboard_panels(
                 Role.QA_LEAD,
                 "Quality assurance",
                 "You lead moderation of assessments and peer quality assurance. "
-                "Nothing is waiting for you.",
+                + (waiting if Role.ASSESSOR not in roles else ""),
+                tasks if Role.ASSESSOR not in roles else [],
             )
         )
     if Role.REVIEWER in roles:
@@ -162,13 +185,9 @@ def dashboard_panels(
     return panels
 
 
-def _application_hint() -> str:
+def _awaiting_decision() -> int:
     counts = {row.status: row.count for row in application_queries.counts_by_status()}
-    return (
-        f"{counts[ApplicationStatus.SUBMITTED]} waiting for assessors, "
-        f"{counts[ApplicationStatus.MODERATION]} in moderation, "
-        f"{counts[ApplicationStatus.AWAITING_DECISION]} awaiting a decision"
-    )
+    return counts[ApplicationStatus.AWAITING_DECISION]
 
 
 NEXT_STEP: dict[ApplicationStatus, str] = {

@@ -36,6 +36,7 @@ def dashboard() -> View:
         "account": url_for("auth.account"),
         "applications": url_for("applications.list_applications"),
         "all_applications": url_for("applications.list_all_applications"),
+        "assessments": url_for("applications.list_assessments"),
     }
     panels = queries.dashboard_panels(
         current_user,

@@ -9,21 +9,30 @@ it has a row here.
 from __future__ import annotations
 
 import enum
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
+from portal.applications.models import (
+    Allocation,
+    AllocationPurpose,
+    ApplicationStatus,
+    InformationRequest,
+)
 from portal.core.audit import AuditEvent
 from portal.core.db import utcnow
 from portal.core.permissions import Role
-from portal.core.uploads import PDF, UploadStore
+from portal.core.uploads import UploadStore
 from portal.extensions import db
+from portal.framework.models import Competency
 from tests.factories import (
     count,
     make_application,
@@ -110,12 +119,11 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "framework.show_changes":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.publish_framework":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.retire_framework":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
-    # Applications: the one tried is someone else's draft, so only administrators may read it
-    # and nobody may change it (the applicant's own access is in test_application_access).
+    # Applications: the one in the URL is someone else's, submitted and not yet allocated.
     "applications.list_applications":    (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "applications.start_application":    (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "applications.show_application":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
-    "applications.edit_personal_details":(LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_personal_details": (LOGIN, DENY, DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.edit_registration":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.edit_experience":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.edit_qualifications":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
@@ -131,10 +139,20 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.remove_work_sample":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.download_work_sample": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "applications.check_answers":        (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
-    "applications.application_submitted":(LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
-    "applications.withdraw_application": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.application_submitted": (LOGIN, DENY, DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.withdraw_application": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "applications.give_reference":       (LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK,  LINK),
-    "applications.list_all_applications":(LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.list_all_applications": (LOGIN, DENY, DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "applications.answer_information_request": (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, DENY),
+    # Assessment: the allocation in the URL is another assessor's.
+    "applications.allocate_assessors":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # Not in moderation, so the administrator is sent back to the application.
+    "applications.allocate_moderator":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "applications.list_assessments":     (LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
+    "applications.show_assessment":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.edit_score":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.submit_assessment":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.request_information":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     # Tried on an application in the state each page is for (see ENDPOINT_VALUES).
     "applications.record_decision":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "applications.lodge_appeal":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
@@ -167,42 +185,75 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "org_id": lambda: make_organisation().id,
     "token": lambda: "not-a-real-token",
     "framework_id": lambda: _draft_framework().id,
-    "application_id": lambda: make_application().id,
-    "competency_id": lambda: _first_competency().id,
+    "application_id": lambda: _application().id,
     "position": lambda: 1,
+    "interest_id": lambda: _application().interests[0].id,
+    "sample_id": lambda: _work_sample().id,
+    "competency_id": lambda: _competency_id(),
+    "request_id": lambda: _information_request().id,
+    "allocation_id": lambda: _allocation().id,
     "provider": lambda: "test-idp",
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
 NEEDS_PROVIDER = {"auth.start_provider_sign_in", "auth.provider_callback"}
 
-
-def _first_competency():
-    from portal.applications import queries
-
-    return queries.competencies(make_framework().id)[0]
+# What one URL is built from: its parameters must point into the same application.
+_MADE: dict[str, Any] = {}
 
 
-def _values(arguments: set[str]) -> dict[str, object]:
-    """Values for a rule's parameters; some must belong together (a file of an application)."""
-    if "sample_id" in arguments:
-        application = make_application()
-        sample = application.work_samples[0]
-        store = UploadStore(current_app.config["UPLOAD_DIR"])
-        stored = store.save(io.BytesIO(pdf_bytes()), max_bytes=10**6, accept=frozenset({PDF}))
-        sample.storage_key = stored.key
+@pytest.fixture(autouse=True)
+def _fresh_values() -> Iterator[None]:
+    _MADE.clear()
+    yield
+    _MADE.clear()
+
+
+def _application():
+    if "application" not in _MADE:
+        _MADE["application"] = make_application(
+            status=ApplicationStatus.SUBMITTED, interests=[make_organisation()]
+        )
+    return _MADE["application"]
+
+
+def _work_sample():
+    """The application's work sample, with a file in the upload store to download."""
+    sample = _application().work_samples[0]
+    path = UploadStore(current_app.config["UPLOAD_DIR"]).path_of(sample.storage_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf_bytes())
+    return sample
+
+
+def _competency_id() -> int:
+    framework_id = _application().framework_id
+    return db.session.scalar(
+        sa.select(Competency.id).where(Competency.framework_id == framework_id)
+    )
+
+
+def _allocation():
+    if "allocation" not in _MADE:
+        allocation = Allocation(
+            application=_application(),
+            assessor=make_user(roles=[Role.ASSESSOR]),
+            purpose=AllocationPurpose.ASSESSMENT,
+            due_on=date(2026, 3, 16),
+        )
+        db.session.add(allocation)
         db.session.commit()
-        return {"application_id": application.id, "sample_id": sample.id}
-    if "interest_id" in arguments:
-        application = make_application(interests=[make_organisation()])
-        return {"application_id": application.id, "interest_id": application.interests[0].id}
-    if "competency_id" in arguments:
-        application = make_application()
-        return {
-            "application_id": application.id,
-            "competency_id": _first_competency().id,
-        }
-    return {name: URL_VALUES[name]() for name in arguments}
+        _MADE["allocation"] = allocation
+    return _MADE["allocation"]
+
+
+def _information_request():
+    request = InformationRequest(
+        application=_application(), requested_by_id=_allocation().assessor_id, question="Why?"
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request
 
 
 def _draft_framework():
@@ -298,9 +349,9 @@ def _url(app: Flask, endpoint: str) -> str:
     (rule, *_) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
     if endpoint in ENDPOINT_VALUES:
         return app.url_map.bind("localhost").build(endpoint, ENDPOINT_VALUES[endpoint]())
-    missing = sorted(set(rule.arguments) - set(URL_VALUES) - {"sample_id", "interest_id"})
+    missing = sorted(set(rule.arguments) - set(URL_VALUES))
     assert not missing, f"add a value for the URL parameters {missing} to URL_VALUES"
-    values = _values(set(rule.arguments))
+    values = {name: URL_VALUES[name]() for name in rule.arguments}
     return app.url_map.bind("localhost").build(endpoint, values)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from werkzeug.wrappers import Response
 
-from portal.applications import bp, queries
+from portal.applications import assessment_queries, bp, queries
 from portal.applications.forms import AdminFilterForm
 from portal.applications.models import ApplicationStatus
 from portal.core.permissions import Permission, require_permission
@@ -35,4 +35,6 @@ def list_all_applications() -> View:
         page=page,
         counts=queries.counts_by_status(scheme_id),
         status=status,
+        todo=assessment_queries.allocation_todo(),
+        needing_moderator=assessment_queries.needing_moderator([a.id for a in page.rows]),
     )

@@ -12,7 +12,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from portal.applications import accreditation_queries, bp, policies, queries, services
+from portal.applications import (
+    accreditation_queries,
+    assessment_queries,
+    bp,
+    policies,
+    queries,
+    services,
+)
 from portal.applications.decisions import appealable
 from portal.applications.forms import (
     AGENCY_LABELS,
@@ -163,6 +170,12 @@ def show_application(application_id: int) -> View:
         can_edit=policies.can_edit_application(current_user, application),
         can_withdraw=policies.can_withdraw_application(current_user, application),
         agency_labels=AGENCY_LABELS,
+        open_request=assessment_queries.open_information_request(application.id)
+        if application.applicant_id == current_user.id
+        else None,
+        overview=assessment_queries.admin_overview(application)
+        if current_user.has_permission(Permission.MANAGE_APPLICATIONS)
+        else None,
     )
 
 
