@@ -25,7 +25,7 @@ CODES = ("AB1", "AB2", "CD1")  # the competencies of tests/frameworks.py
 SCALE = {1: "1: Not yet evidenced", 3: "3: Accredited standard", 4: "4: Advanced"}
 
 
-def _submitted_application(live: LiveServer) -> tuple[int, str]:
+def _submitted_application(live: LiveServer) -> tuple[int, str, str]:
     with live.app.app_context():
         framework = make_framework()
         application = make_application(
@@ -34,7 +34,7 @@ def _submitted_application(live: LiveServer) -> tuple[int, str]:
             status=ApplicationStatus.SUBMITTED,
         )
         db.session.commit()
-        return application.id, str(application.reference)
+        return application.id, str(application.reference), application.applicant.email
 
 
 def _open_application(page: Page, reference: str) -> None:
@@ -120,7 +120,7 @@ def _assess(
 def test_two_assessors_disagree_and_a_moderator_settles_the_scores(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
-    _, reference = _submitted_application(live_server)
+    _, reference, applicant_email = _submitted_application(live_server)
     admin = seed_user(live_server, label="admin", roles=(Role.ADMINISTRATOR,))
     first = seed_user(live_server, label="first", roles=(Role.ASSESSOR,))
     second = seed_user(live_server, label="second", roles=(Role.ASSESSOR,))
@@ -175,3 +175,33 @@ def test_two_assessors_disagree_and_a_moderator_settles_the_scores(
     _open_application(page, reference)
     expect(page.get_by_text("Awaiting decision").first).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Agreed scores")
+
+    # Another administrator, who neither assessed nor moderated it, accredits the applicant.
+    page.get_by_role("link", name="Record the decision").click()
+    expect_heading(page, f"Record the decision on {reference}")
+    assert_accessible(page)
+    page.get_by_label("Accredit", exact=True).check()
+    page.get_by_label("Reasons", exact=True).fill("Meets the accredited standard throughout.")
+    page.get_by_label("Level (if accredited)").select_option("reviewer")
+    page.get_by_role("button", name="Record decision").click()
+    expect_heading(page, "Test scheme tst: application")
+    expect(page.get_by_text("Decided").first).to_be_visible()
+    assert_accessible(page)
+
+    reviewer = browser.new_context(base_url=live_server.url).new_page()
+    sign_in(reviewer, applicant_email)
+    expect_heading(reviewer, "Your dashboard")
+    panel = reviewer.get_by_role("region", name="Your accreditation")
+    expect(panel).to_contain_text("Accreditation number TST-")
+    expect(panel).to_contain_text("accredited, reviewer, valid until")
+    assert_accessible(reviewer)
+    reviewer.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Your applications"
+    ).click()
+    expect_heading(reviewer, "Your applications")
+    assert_accessible(reviewer)
+    reviewer.get_by_role("link", name=f"Test scheme tst ({reference})").click()
+    expect(reviewer.get_by_role("main")).to_contain_text("Accredited: reviewer")
+    expect(reviewer.get_by_role("main")).to_contain_text("Agreed scores")
+    assert_accessible(reviewer)
+    reviewer.context.close()
