@@ -22,6 +22,19 @@ register_navigation(
 )
 register_navigation(
     NavItem(
+        "Calibration",
+        "applications.show_calibration",
+        Permission.MODERATE_APPLICATIONS,
+        order=55,
+        section=(
+            "applications.show_calibration",
+            "applications.send_for_calibration",
+            "applications.assessor_feedback",
+        ),
+    )
+)
+register_navigation(
+    NavItem(
         "Mentoring",
         "applications.list_mentoring",
         Permission.MENTOR,
@@ -74,6 +87,7 @@ from portal.applications.views import (  # noqa: E402,F401
     allocation,
     applicant,
     assessor,
+    calibration_pages,
     decide,
     information,
     mentoring_pages,

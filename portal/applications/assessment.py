@@ -25,7 +25,7 @@ from portal.applications.models import (
     Score,
 )
 from portal.applications.services import change_status
-from portal.applications.workflow import Mover, move_for
+from portal.applications.workflow import CALIBRATING, Mover, move_for
 from portal.applications.working_days import (
     add_working_days,
     bank_holidays,
@@ -236,10 +236,12 @@ DRAFTING = {
         ApplicationStatus.INFORMATION_REQUESTED,
     },
     AllocationPurpose.MODERATION: {ApplicationStatus.MODERATION},
+    AllocationPurpose.CALIBRATION: CALIBRATING,
 }
 SUBMITTING = {
-    AllocationPurpose.ASSESSMENT: ApplicationStatus.IN_ASSESSMENT,
-    AllocationPurpose.MODERATION: ApplicationStatus.MODERATION,
+    AllocationPurpose.ASSESSMENT: {ApplicationStatus.IN_ASSESSMENT},
+    AllocationPurpose.MODERATION: {ApplicationStatus.MODERATION},
+    AllocationPurpose.CALIBRATION: CALIBRATING,
 }
 
 
@@ -250,7 +252,7 @@ def _own_open_allocation(actor: User, allocation: Allocation, *, submitting: boo
         raise InvalidTransition("This assessment has been submitted and can no longer change.")
     status = allocation.application.status
     allowed = (
-        {SUBMITTING.get(allocation.purpose)}
+        SUBMITTING.get(allocation.purpose, set())
         if submitting
         else DRAFTING.get(allocation.purpose, set())
     )
@@ -505,7 +507,10 @@ def submit_assessment(
     # Two assessments submitted at the same moment must not both miss each other: touching
     # the application makes the later of the two fail on its version.
     application.updated_at = now
-    what = "moderation" if allocation.purpose is AllocationPurpose.MODERATION else "assessment"
+    what = {
+        AllocationPurpose.MODERATION: "moderation",
+        AllocationPurpose.CALIBRATION: "calibration",
+    }.get(allocation.purpose, "assessment")
     _audit(
         actor,
         application,
@@ -517,7 +522,7 @@ def submit_assessment(
     _flush()
     if allocation.purpose is AllocationPurpose.MODERATION:
         _after_moderation(actor, allocation, application)
-    else:
+    elif allocation.purpose is AllocationPurpose.ASSESSMENT:
         _after_assessment(application, competencies)
     _flush()
     return allocation

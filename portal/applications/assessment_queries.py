@@ -269,10 +269,7 @@ def assessor_queue(user_id: int, *, today: date) -> list[QueueRow]:
     allocations = list(
         db.session.scalars(
             sa.select(Allocation)
-            .where(
-                Allocation.assessor_id == user_id,
-                Allocation.purpose != AllocationPurpose.CALIBRATION,
-            )
+            .where(Allocation.assessor_id == user_id)
             .options(joinedload(Allocation.application))
             .order_by(Allocation.due_on, Allocation.id)
         )
@@ -296,7 +293,10 @@ def assessor_queue(user_id: int, *, today: date) -> list[QueueRow]:
     rows = []
     for a in allocations:
         paused = a.application.status is ApplicationStatus.INFORMATION_REQUESTED
-        waiting = a.submitted_at is None and a.application.status not in CLOSED_STATUSES
+        waiting = a.submitted_at is None and (
+            a.purpose is AllocationPurpose.CALIBRATION
+            or a.application.status not in CLOSED_STATUSES
+        )
         rows.append(
             QueueRow(
                 allocation=a,
@@ -320,9 +320,11 @@ def queue_summary(user_id: int, *, today: date) -> QueueSummary:
     """How many allocations wait for this person, and how many of them are overdue."""
     waiting = sa.and_(
         Allocation.assessor_id == user_id,
-        Allocation.purpose != AllocationPurpose.CALIBRATION,
         Allocation.submitted_at.is_(None),
-        Application.status.not_in(list(CLOSED_STATUSES)),
+        sa.or_(
+            Allocation.purpose == AllocationPurpose.CALIBRATION,
+            Application.status.not_in(list(CLOSED_STATUSES)),
+        ),
     )
     overdue = sa.and_(
         Allocation.due_on < today,

@@ -34,6 +34,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from portal.applications.models import (
+    FEEDBACK_RATING_LABELS,
     INTEREST_KIND_LABELS,
     REGISTRATION_BODY_LABELS,
     ApplicationRoute,
@@ -571,3 +572,37 @@ class SupervisionForm(FlaskForm):
         validators=[InputRequired(message="Enter notes of the session"), Length(max=5000)],
     )
     submit = SubmitField("Log session", widget=GovSubmitInput())
+
+
+class CalibrationForm(FlaskForm):
+    application = SelectField(
+        "Application to double-mark",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=True,
+        description="Applications whose scores are already agreed",
+        validators=[InputRequired(message="Select the application")],
+    )
+    assessor = SelectField(
+        "Assessor",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=True,
+        validators=[InputRequired(message="Select the assessor")],
+    )
+    submit = SubmitField("Send for double-marking", widget=GovSubmitInput())
+
+
+class RateFeedbackForm(FlaskForm):
+    rating = RadioField(
+        "How useful is this feedback to the applicant?",
+        widget=GovRadioInput(),
+        choices=[(r.value, label) for r, label in FEEDBACK_RATING_LABELS.items()],
+        validators=[InputRequired(message="Select how useful the feedback is")],
+    )
+    note = TextAreaField(
+        "Note for the assessor (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=2000)],
+    )
+    submit = SubmitField("Save rating", widget=GovSubmitInput())

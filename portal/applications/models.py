@@ -674,3 +674,45 @@ class SupervisionSession(Base):
     pairing: Mapped[MentorPairing] = relationship(back_populates="sessions")
 
     __table_args__ = (sa.CheckConstraint("minutes BETWEEN 15 AND 480", name="minutes"),)
+
+
+class FeedbackRating(enum.StrEnum):
+    """How useful an assessor's feedback to an applicant was, in the QA lead's judgement."""
+
+    HELPFUL = "helpful"
+    TOO_SHORT = "too_short"
+    TOO_VAGUE = "too_vague"
+    NOT_CONSTRUCTIVE = "not_constructive"
+    NOT_CORRECT = "not_correct"
+
+    @property
+    def label(self) -> str:
+        return FEEDBACK_RATING_LABELS[self]
+
+
+FEEDBACK_RATING_LABELS: dict[FeedbackRating, str] = {
+    FeedbackRating.HELPFUL: "Helpful",
+    FeedbackRating.TOO_SHORT: "Too short",
+    FeedbackRating.TOO_VAGUE: "Too vague",
+    FeedbackRating.NOT_CONSTRUCTIVE: "Not constructive",
+    FeedbackRating.NOT_CORRECT: "Not correct",
+}
+
+
+class FeedbackReview(Base):
+    """A QA lead's rating of the feedback in one submitted assessment."""
+
+    __tablename__ = "feedback_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allocation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("allocations.id"), nullable=False, index=True
+    )
+    rated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    rating: Mapped[FeedbackRating] = mapped_column(enum_column(FeedbackRating, 24), nullable=False)
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("allocation_id", "rated_by_id", name="uq_feedback_reviews_rater"),
+    )

@@ -101,3 +101,8 @@ def move_for(source: S, target: S, by: Mover) -> Move:
 
 def targets_from(source: S) -> list[S]:
     return [m.target for m in MOVES if m.source is source]
+
+
+# A calibration exercise double-marks an application whose scores are already agreed; it
+# changes nothing about the application itself.
+CALIBRATING: frozenset[S] = frozenset({S.AWAITING_DECISION, S.DECIDED, S.APPEALED})

@@ -163,6 +163,10 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.list_mentoring":       (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     # Someone else's mentoring: only its mentor and mentee may open it.
     "applications.show_mentoring":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.show_calibration":     (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "applications.send_for_calibration": (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "applications.assessor_feedback":    (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "applications.rate_feedback":        (LOGIN, DENY,  DENY,  DENY,  ACT,   DENY,  DENY,  DENY),
 }
 # fmt: on
 
@@ -177,6 +181,7 @@ TRIED_WITH_POST = {
     "applications.confirm_interests",
     "applications.remove_interest",
     "applications.remove_work_sample",
+    "applications.rate_feedback",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.

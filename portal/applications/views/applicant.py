@@ -144,13 +144,15 @@ def show_application(application_id: int) -> View:
     application = _load(application_id)
     competencies = queries.competencies(application.framework_id)
     state = progress(application, competencies, today=_today())
-    decided = accreditation_queries.decisions_of(application.id)
-    latest = decided[0] if decided else None
     is_admin = current_user.has_permission(Permission.MANAGE_APPLICATIONS)
+    # Assessors see the answers, never the outcome: a calibration exercise must stay blind.
+    sees_outcome = is_admin or application.applicant_id == current_user.id
+    decided = accreditation_queries.decisions_of(application.id) if sees_outcome else []
+    latest = decided[0] if decided else None
     return render_template(
         "applications/show_application.html",
         decisions=decided,
-        appeals=accreditation_queries.appeals_of(application.id),
+        appeals=accreditation_queries.appeals_of(application.id) if sees_outcome else [],
         agreed=accreditation_queries.agreed_scores(application.id) if latest else [],
         feedback=accreditation_queries.assessor_feedback(application.id) if latest else [],
         can_decide=is_admin and application.status is ApplicationStatus.AWAITING_DECISION,

@@ -54,8 +54,8 @@ def _editable(allocation: Allocation, application: Application) -> bool:
 
 
 def _can_submit(allocation: Allocation, application: Application) -> bool:
-    return allocation.submitted_at is None and application.status is assessment.SUBMITTING.get(
-        allocation.purpose
+    return allocation.submitted_at is None and application.status in assessment.SUBMITTING.get(
+        allocation.purpose, set()
     )
 
 
