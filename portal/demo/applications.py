@@ -8,8 +8,15 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from portal.applications import queries, services
-from portal.applications.models import Application, ApplicationRoute, InterestKind
+from portal.applications import assessment, calibration, decisions, mentoring, queries, services
+from portal.applications.models import (
+    AccreditationRecord,
+    Allocation,
+    Application,
+    ApplicationRoute,
+    InterestKind,
+    Outcome,
+)
 from portal.auth.models import User
 from portal.core.db import utcnow
 from portal.core.uploads import UploadStore
@@ -101,7 +108,7 @@ def _answer_everything(
         },
         version_id=None,
     )
-    for organisation in partnerships[:2]:
+    for organisation in partnerships:
         services.add_interest(
             person,
             application,
@@ -136,6 +143,216 @@ def _answer_everything(
         stream=io.BytesIO(DEMO_PDF),
         store=store,
     )
+
+
+def _submitted(
+    email: str,
+    scheme: Scheme,
+    partnerships: list[Organisation],
+    store: UploadStore,
+    *,
+    today: date,
+    route: ApplicationRoute = ApplicationRoute.FULL,
+    declare_from: int = 0,
+) -> Application:
+    """A complete application, submitted, with both references in. Each person declares two
+    partnerships starting at `declare_from`, so that a mentor can be free of a conflict."""
+    person = _person(email)
+    application = services.start_application(person, scheme, route)
+    declared = partnerships[declare_from : declare_from + 2]
+    _answer_everything(person, application, declared, store, today=today)
+    services.submit_application(
+        person,
+        application,
+        queries.competencies(application.framework_id),
+        declaration=True,
+        version_id=None,
+        today=today,
+    )
+    for referee in application.referees:
+        services.give_reference(
+            referee,
+            known_for="Several years, as a commissioning partnership's manager",
+            reference_text="An invented reference: careful, independent, and good with "
+            "families and practitioners.",
+            would_recommend=True,
+        )
+    return application
+
+
+def _score(allocation: Allocation, levels: list[int], words: str) -> None:
+    competencies = queries.competencies(allocation.application.framework_id)
+    for n, competency in enumerate(competencies):
+        assessment.save_score(
+            allocation.assessor,
+            allocation,
+            competency,
+            level=levels[n % len(levels)],
+            rationale=f"{words}: the work samples show {competency.title.lower()}.",
+            version_id=None,
+        )
+
+
+def _submit(allocation: Allocation, outcome: Outcome, comments: str) -> None:
+    assessment.submit_assessment(
+        allocation.assessor,
+        allocation,
+        outcome=outcome,
+        level="reviewer" if outcome is Outcome.ACCREDIT else None,
+        comments=comments,
+        version_id=None,
+    )
+
+
+def _assessed_states(
+    scheme: Scheme, partnerships: list[Organisation], store: UploadStore, *, today: date
+) -> int:
+    """Applications in assessment, waiting for information, in moderation, awaiting a decision,
+    decided (accredited, provisional with a mentor, not yet and appealed) and double-marked."""
+    admin = _person("admin@demo.test")
+    grace = _person("assessor@demo.test")
+    malcolm = _person("qa@demo.test")
+    nadia = _person("nadia.ferreira-hollis@demo.test")
+    owen = _person("owen.castellane@demo.test")
+    started = today - timedelta(days=21)
+
+    # In assessment: one assessor has started scoring.
+    felicity = _submitted("felicity.marchbanks@demo.test", scheme, partnerships, store, today=today)
+    first, _second = assessment.allocate_assessors(admin, felicity, grace, nadia, today=started)
+    _score(first, [3], "Draft")
+
+    # Information requested: the clock has stopped.
+    rashid = _submitted("rashid.vandermeer@demo.test", scheme, partnerships, store, today=today)
+    asking, _ = assessment.allocate_assessors(admin, rashid, grace, owen, today=started)
+    assessment.request_information(
+        grace,
+        asking,
+        question="Your second work sample names a school. Please upload a version with the "
+        "school removed, or say why it cannot identify anyone.",
+    )
+
+    # In moderation: the two assessors disagree.
+    eilidh = _submitted("eilidh.brackenbury@demo.test", scheme, partnerships, store, today=today)
+    a, b = assessment.allocate_assessors(admin, eilidh, nadia, owen, today=started)
+    _score(a, [3, 3, 4], "Clear")
+    _score(b, [2, 3, 1], "Thin")
+    _submit(a, Outcome.ACCREDIT, "A systems analysis that explains why, with families heard.")
+    _submit(b, Outcome.NOT_YET, "The analysis describes what happened more than why.")
+    assessment.allocate_moderator(admin, eilidh, malcolm, today=today)
+
+    # Awaiting a decision: the assessors agree.
+    wendell = _submitted("wendell.ashcombe@demo.test", scheme, partnerships, store, today=today)
+    a, b = assessment.allocate_assessors(admin, wendell, grace, owen, today=started)
+    _score(a, [3, 4], "Strong")
+    _score(b, [3], "Sound")
+    _submit(a, Outcome.ACCREDIT, "Consistently at the accredited standard or above.")
+    _submit(b, Outcome.ACCREDIT, "Meets the standard in every domain.")
+
+    # Decided and accredited: the demo reviewer, with an accreditation number.
+    tomasz = _decided(
+        "reviewer@demo.test", scheme, partnerships, store, today, admin, (nadia, owen)
+    )
+    decisions.record_decision(
+        admin,
+        tomasz,
+        decisions.DecisionInput(Outcome.ACCREDIT, "Meets every competency.", level="reviewer"),
+        queries.competencies(tomasz.framework_id),
+        today=today,
+    )
+    # A calibration exercise on it, sent by the QA lead to a third assessor.
+    calibration.send_for_calibration(malcolm, tomasz, grace, today=today)
+
+    # Provisionally accredited by supervised practice, with the demo reviewer as mentor.
+    yusra = _decided(
+        "yusra.pennington@demo.test",
+        scheme,
+        partnerships,
+        store,
+        today,
+        admin,
+        (grace, owen),
+        route=ApplicationRoute.SUPERVISED,
+        declare_from=2,
+    )
+    decisions.record_decision(
+        admin,
+        yusra,
+        decisions.DecisionInput(
+            Outcome.ACCREDIT, "Ready to lead a first review with a mentor.", level="provisional"
+        ),
+        queries.competencies(yusra.framework_id),
+        today=today,
+    )
+    record = db.session.scalar(
+        sa.select(AccreditationRecord).where(AccreditationRecord.user_id == yusra.applicant_id)
+    )
+    if record is not None:
+        pairing = mentoring.pair_mentor(admin, record, _person("reviewer@demo.test"))
+        mentoring.log_session(
+            _person("reviewer@demo.test"),
+            pairing,
+            held_on=today,
+            minutes=90,
+            focus="Planning how to hear practitioners without blame",
+            notes="Agreed the questions for the practitioner learning event and how to "
+            "support people afterwards.",
+            today=today,
+        )
+
+    # Not yet accredited, and appealed.
+    callum = _decided(
+        "callum.oyelaran-firth@demo.test", scheme, partnerships, store, today, admin, (grace, nadia)
+    )
+    competencies = queries.competencies(callum.framework_id)
+    decisions.record_decision(
+        admin,
+        callum,
+        decisions.DecisionInput(
+            Outcome.NOT_YET,
+            "Recommendations target training rather than the conditions of practice.",
+            development_plan="Lead a review with recommendations that change system "
+            "conditions, and reflect on it with a mentor.",
+            development_competencies=(competencies[0].code,),
+            reapply_from=today + timedelta(days=180),
+        ),
+        competencies,
+        today=today,
+    )
+    decisions.lodge_appeal(
+        callum.applicant,
+        callum,
+        grounds="My second work sample shows recommendations aimed at commissioning "
+        "arrangements, which the assessors did not mention.",
+        today=today,
+    )
+    db.session.flush()
+    return 7
+
+
+def _decided(
+    email: str,
+    scheme: Scheme,
+    partnerships: list[Organisation],
+    store: UploadStore,
+    today: date,
+    admin: User,
+    pair: tuple[User, User],
+    *,
+    route: ApplicationRoute = ApplicationRoute.FULL,
+    declare_from: int = 0,
+) -> Application:
+    """An application that the two assessors agree on, awaiting its decision."""
+    application = _submitted(
+        email, scheme, partnerships, store, today=today, route=route, declare_from=declare_from
+    )
+    a, b = assessment.allocate_assessors(
+        admin, application, pair[0], pair[1], today=today - timedelta(days=30)
+    )
+    _score(a, [3], "Sound")
+    _score(b, [3], "Sound")
+    _submit(a, Outcome.ACCREDIT, "Meets the accredited standard.")
+    _submit(b, Outcome.ACCREDIT, "Meets the accredited standard throughout.")
+    return application
 
 
 def load_demo_applications(store: UploadStore) -> int:
@@ -174,10 +391,10 @@ def load_demo_applications(store: UploadStore) -> int:
     made += 1
 
     # Submitted, one reference in.
-    for email in ("harriet.quennell@demo.test", "felicity.marchbanks@demo.test"):
+    for email in ("harriet.quennell@demo.test",):
         person = _person(email)
         application = services.start_application(person, scheme, ApplicationRoute.FULL)
-        _answer_everything(person, application, partnerships, store, today=today)
+        _answer_everything(person, application, partnerships[:2], store, today=today)
         competencies = queries.competencies(application.framework_id)
         services.submit_application(
             person,
@@ -195,6 +412,8 @@ def load_demo_applications(store: UploadStore) -> int:
             would_recommend=True,
         )
         made += 1
+
+    made += _assessed_states(scheme, partnerships, store, today=today)
 
     # Withdrawn by its applicant.
     obinna = _person("obinna.castellanos@demo.test")

@@ -42,6 +42,16 @@ EXTRA_PEOPLE: tuple[tuple[str, str], ...] = (
     ("Felicity Marchbanks", "felicity.marchbanks@demo.test"),
     ("Rashid Vandermeer", "rashid.vandermeer@demo.test"),
     ("Eilidh Brackenbury", "eilidh.brackenbury@demo.test"),
+    ("Wendell Ashcombe", "wendell.ashcombe@demo.test"),
+    ("Yusra Pennington", "yusra.pennington@demo.test"),
+    ("Callum Oyelaran-Firth", "callum.oyelaran-firth@demo.test"),
+    ("Beatrix Holloway-Nkemelu", "beatrix.holloway-nkemelu@demo.test"),
+)
+
+# Further assessors, so that every application in the demo can have two and a moderator.
+EXTRA_ASSESSORS: tuple[tuple[str, str], ...] = (
+    ("Nadia Ferreira-Hollis", "nadia.ferreira-hollis@demo.test"),
+    ("Owen Castellane", "owen.castellane@demo.test"),
 )
 
 
@@ -71,6 +81,9 @@ def load_demo(password: str) -> list[DemoAccount]:
             accounts.grant_role(admin, user, role, organisation=organisation)
     for name, email in EXTRA_PEOPLE:
         accounts.create_confirmed_account(name=name, email=email, password=password)
+    for name, email in EXTRA_ASSESSORS:
+        assessor = accounts.create_confirmed_account(name=name, email=email, password=password)
+        accounts.grant_role(admin, assessor, Role.ASSESSOR)
     _give_demo_authenticators()
     return list(DEMO_ACCOUNTS)
 

@@ -89,7 +89,7 @@ def test_demo_code_prints_the_security_code_of_a_demo_account(app):
     assert runner.invoke(args=["demo", "code", "applicant@demo.test"]).exit_code != 0
 
 
-def test_demo_load_adds_applications_in_the_applicants_states(app):
+def test_demo_load_adds_applications_in_every_state(app):
     from portal.applications.models import Application, ApplicationStatus
 
     runner = app.test_cli_runner()
@@ -97,14 +97,27 @@ def test_demo_load_adds_applications_in_the_applicants_states(app):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     statuses = set(db.session.scalars(sa.select(Application.status)))
-    assert {
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.WITHDRAWN,
-    } <= statuses
+    assert statuses == set(ApplicationStatus), set(ApplicationStatus) - statuses
     submitted = db.session.scalars(
         sa.select(Application).where(Application.status == ApplicationStatus.SUBMITTED)
     ).all()
+    from portal.applications.models import (
+        AccreditationRecord,
+        AccreditationStatus,
+        Allocation,
+        AllocationPurpose,
+        MentorPairing,
+    )
+
+    records = {r.user.email: r for r in db.session.scalars(sa.select(AccreditationRecord))}
+    assert records["reviewer@demo.test"].status is AccreditationStatus.ACCREDITED
+    assert records["yusra.pennington@demo.test"].status is AccreditationStatus.PROVISIONAL
+    assert db.session.scalar(sa.select(sa.func.count(MentorPairing.id))) == 1
+    assert db.session.scalar(
+        sa.select(sa.func.count(Allocation.id)).where(
+            Allocation.purpose == AllocationPurpose.CALIBRATION
+        )
+    )
     for application in submitted:
         assert application.work_samples
         path = app.config["UPLOAD_DIR"] / application.work_samples[0].storage_key[:2]
