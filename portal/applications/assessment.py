@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,7 +34,7 @@ from portal.applications.working_days import (
 )
 from portal.auth.models import User
 from portal.auth.queries import users_with_role
-from portal.core.audit import diff, record_event
+from portal.core.audit import AuditEvent, diff, record_event
 from portal.core.db import utcnow
 from portal.core.email import queue_email
 from portal.core.errors import ConcurrentEdit, DomainError, InvalidTransition, NotPermitted
@@ -614,3 +615,74 @@ def answer_information_request(
         )
     db.session.flush()
     return paused
+
+
+# Reminders
+
+REMINDER_ACTIONS = {
+    "due": "allocation.due_reminder_sent",
+    "overdue": "allocation.overdue_notice_sent",
+}
+
+
+def remind_assessors(*, today: date) -> int:
+    """Email assessors two working days before an allocation is due, and again (with the
+    administrators) once it is overdue. Each reminder goes once: the audit log records it,
+    so the command is safe to run every day or twice."""
+    holidays = bank_holidays()
+    open_allocations = db.session.scalars(
+        sa.select(Allocation)
+        .join(Application, Application.id == Allocation.application_id)
+        .where(Allocation.submitted_at.is_(None))
+        .order_by(Allocation.id)
+    ).all()
+    workable = [
+        a for a in open_allocations if a.application.status in DRAFTING.get(a.purpose, set())
+    ]
+    if not workable:
+        return 0
+    sent_before = set(
+        db.session.execute(
+            sa.select(AuditEvent.action, AuditEvent.subject_id).where(
+                AuditEvent.subject_type == "allocation",
+                AuditEvent.action.in_(list(REMINDER_ACTIONS.values())),
+                AuditEvent.subject_id.in_([str(a.id) for a in workable]),
+            )
+        ).all()
+    )
+    soon = add_working_days(today, 2, holidays)
+    sent = 0
+    for allocation in workable:
+        paused = allocation.application.status is ApplicationStatus.INFORMATION_REQUESTED
+        if paused:
+            continue
+        kind = (
+            "overdue" if allocation.due_on < today else "due" if allocation.due_on <= soon else ""
+        )
+        if not kind or (REMINDER_ACTIONS[kind], str(allocation.id)) in sent_before:
+            continue
+        application = allocation.application
+        _tell_assessor(
+            allocation,
+            f"{'Overdue' if kind == 'overdue' else 'Due soon'}: {application.reference}, "
+            f"due {_day(allocation.due_on)}",
+            "assessment_reminder",
+            overdue=kind == "overdue",
+        )
+        if kind == "overdue":
+            _tell_administrators(
+                application,
+                f"Assessment overdue: {application.reference} ({allocation.assessor.name})",
+                "assessment_overdue",
+            )
+        record_event(
+            None,
+            REMINDER_ACTIONS[kind],
+            subject_type="allocation",
+            subject_id=allocation.id,
+            summary=f"Reminded {allocation.assessor.name} that {application.reference} is "
+            f"{'overdue' if kind == 'overdue' else 'due soon'}",
+        )
+        sent += 1
+    db.session.flush()
+    return sent

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask.cli import with_appcontext
 
-from portal.applications import accreditation, services
+from portal.applications import accreditation, assessment, services
+from portal.core.templating import LONDON
 from portal.extensions import db
 
 
@@ -30,3 +33,12 @@ def lapse_accreditations() -> None:
     lapsed = accreditation.lapse_expired()
     db.session.commit()
     click.echo(f"{lapsed} accreditation{'s' if lapsed != 1 else ''} lapsed.")
+
+
+@applications_cli.command("remind-assessors")
+@with_appcontext
+def remind_assessors() -> None:
+    """Remind assessors of allocations due in two working days or overdue (safe to repeat)."""
+    sent = assessment.remind_assessors(today=datetime.now(LONDON).date())
+    db.session.commit()
+    click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''} to assessors.")

@@ -544,3 +544,35 @@ def test_an_own_declaration_on_an_old_application_still_counts():
     db.session.commit()
     reasons = aq.conflicts_of(application, [assessor], today=TODAY)
     assert len(reasons[assessor.id]) == 1
+
+
+def test_assessors_are_reminded_once_before_the_due_date_and_once_when_overdue():
+    from datetime import timedelta
+
+    from portal.core.email import OutboxMessage
+
+    _admin_user, application, (a, b) = _allocated()
+    assert assessment.remind_assessors(today=TODAY) == 0
+    two_days_before = date(2026, 3, 12)  # Thursday; due Monday 16 March
+    assert assessment.remind_assessors(today=two_days_before) == 2
+    assert assessment.remind_assessors(today=two_days_before) == 0
+    _score_all(a, [3, 3, 3])
+    _submit(a)
+    db.session.commit()
+    overdue_day = DUE + timedelta(days=1)
+    assert assessment.remind_assessors(today=overdue_day) == 1  # only the one still open
+    assert assessment.remind_assessors(today=overdue_day + timedelta(days=3)) == 0
+    db.session.commit()
+    subjects = list(db.session.scalars(sa.select(OutboxMessage.subject)))
+    assert sum(s.startswith("Overdue:") for s in subjects) == 1
+    assert any(s.startswith("Assessment overdue:") for s in subjects)
+    assert b.submitted_at is None
+
+
+def test_no_reminder_while_the_applicant_is_asked_for_information():
+    from datetime import timedelta
+
+    _admin_user, application, (a, _b) = _allocated()
+    assessment.request_information(a.assessor, a, question="Which review is this?")
+    db.session.commit()
+    assert assessment.remind_assessors(today=DUE + timedelta(days=5)) == 0
