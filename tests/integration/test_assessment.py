@@ -551,7 +551,7 @@ def test_assessors_are_reminded_once_before_the_due_date_and_once_when_overdue()
 
     from portal.core.email import OutboxMessage
 
-    _admin_user, application, (a, b) = _allocated()
+    _admin_user, _application, (a, b) = _allocated()
     assert assessment.remind_assessors(today=TODAY) == 0
     two_days_before = date(2026, 3, 12)  # Thursday; due Monday 16 March
     assert assessment.remind_assessors(today=two_days_before) == 2
@@ -572,7 +572,7 @@ def test_assessors_are_reminded_once_before_the_due_date_and_once_when_overdue()
 def test_no_reminder_while_the_applicant_is_asked_for_information():
     from datetime import timedelta
 
-    _admin_user, application, (a, _b) = _allocated()
+    _admin_user, _application, (a, _b) = _allocated()
     assessment.request_information(a.assessor, a, question="Which review is this?")
     db.session.commit()
     assert assessment.remind_assessors(today=DUE + timedelta(days=5)) == 0
