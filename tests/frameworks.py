@@ -36,6 +36,7 @@ def scheme_document(code: str = "tst", **changes: Any) -> dict[str, Any]:
         "appeal_window_days": 28,
         "assessment_due_working_days": 10,
         "levels": [
+            {"code": "provisional", "name": "Provisional", "description": "Supervised."},
             {"code": "reviewer", "name": "Reviewer", "description": "Leads reviews."},
             {"code": "lead_reviewer", "name": "Lead reviewer", "description": "Leads others."},
         ],

@@ -51,7 +51,7 @@ def test_the_checksum_follows_the_content():
 def test_a_scheme_reads_its_settings_and_levels():
     scheme = parse_scheme(scheme_document())
     assert scheme.term_years == 3
-    assert [level.code for level in scheme.levels] == ["reviewer", "lead_reviewer"]
+    assert [level.code for level in scheme.levels] == ["provisional", "reviewer", "lead_reviewer"]
 
 
 def test_a_scheme_with_bad_settings_is_refused():
