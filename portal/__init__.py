@@ -94,10 +94,10 @@ def _register_core(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, applications, auth, framework, home, organisations
+    from portal import admin, applications, auth, cpd, framework, home, organisations
 
     auth.init_app(app)
-    for feature in (auth, home, admin, organisations, framework, applications):
+    for feature in (auth, home, admin, organisations, framework, applications, cpd):
         app.register_blueprint(feature.bp)
 
 
@@ -105,6 +105,7 @@ def _register_cli(app: Flask) -> None:
     from portal.applications.cli import applications_cli
     from portal.auth.cli import users_cli
     from portal.core.cli import outbox_cli
+    from portal.cpd.cli import cpd_cli
     from portal.demo.cli import demo_cli
     from portal.framework.cli import framework_cli, schemes_cli
     from portal.organisations.cli import organisations_cli
@@ -116,3 +117,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(schemes_cli)
     app.cli.add_command(framework_cli)
     app.cli.add_command(applications_cli)
+    app.cli.add_command(cpd_cli)

@@ -22,6 +22,14 @@ from portal.applications.models import (
 from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
+from portal.cpd.models import (
+    CpdEntry,
+    CpdEntryRevision,
+    CpdEvidence,
+    CpdReminder,
+    CpdRequirementVersion,
+    PracticeFeedback,
+)
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationName, Region
 
@@ -34,6 +42,11 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Competency",
+    "CpdEntry",
+    "CpdEntryRevision",
+    "CpdEvidence",
+    "CpdReminder",
+    "CpdRequirementVersion",
     "Decision",
     "DeclaredInterest",
     "FeedbackReview",
@@ -45,6 +58,7 @@ __all__ = [
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
+    "PracticeFeedback",
     "RecoveryCode",
     "Referee",
     "Region",

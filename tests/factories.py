@@ -7,7 +7,7 @@ savepoint, and the whole test is still rolled back at its end.
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 import pyotp
@@ -227,3 +227,125 @@ def make_application(
     db.session.commit()
     db.session.refresh(application)
     return application
+
+
+# CPD
+
+
+def cpd_requirements_document(scheme: str = "tst", version: str = "1.0", **changes: object):
+    """CPD requirements for the test framework: its domains AB and CD stand for the areas."""
+    document: dict[str, object] = {
+        "scheme": scheme,
+        "version": version,
+        "title": "Test CPD requirements",
+        "summary": "For tests.",
+        "sources": [{"id": "src", "citation": "Invented (2026) CPD rules"}],
+        "each_year": {"records": 2, "peer_discussion": 1},
+        "over_term": {
+            "areas": [
+                {"code": "ab", "label": "Area AB", "domains": ["AB"]},
+                {"code": "cd", "label": "Area CD", "competencies": ["CD1"]},
+            ],
+            "hours": {"required": False, "total": 35, "participatory": 20},
+        },
+        "reminders": {"days_before_year_end": [90, 30, 7]},
+    }
+    document.update(changes)
+    return document
+
+
+def make_cpd_requirements(
+    *,
+    scheme: str = "tst",
+    version: str = "1.0",
+    published_at: datetime | None = None,
+    **changes: object,
+):
+    """A published version of the CPD requirements, in force from `published_at` (default:
+    long ago, so every test year is judged against it)."""
+    from portal.cpd import services as cpd_services
+    from portal.cpd.schema import parse_requirements
+
+    make_framework(scheme=scheme)
+    loaded = cpd_services.load_requirements(
+        None, parse_requirements(cpd_requirements_document(scheme, version, **changes))
+    ).version
+    cpd_services.publish_requirements(None, loaded)
+    loaded.published_at = published_at or datetime(2020, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    return loaded
+
+
+def make_record(
+    *,
+    user: User | None = None,
+    starts_on: date | None = None,
+    years: int = 3,
+    framework: FrameworkVersion | None = None,
+    status: str = "accredited",
+):
+    """An accreditation record, as a decision would make it, for `user` (a new reviewer)."""
+    from portal.applications.models import AccreditationRecord
+
+    user = user or make_user(roles=[Role.REVIEWER])
+    framework = framework or make_framework()
+    application = make_application(
+        applicant=user, framework=framework, status=ApplicationStatus.DECIDED
+    )
+    start = starts_on or utcnow().date()
+    try:
+        expires = start.replace(year=start.year + years)
+    except ValueError:
+        expires = start.replace(year=start.year + years, day=28)
+    record = AccreditationRecord(
+        user_id=user.id,
+        scheme_id=framework.scheme_id,
+        application_id=application.id,
+        number=f"TST-{next(_counter):06d}",
+        level="reviewer",
+        status=status,
+        starts_on=start,
+        expires_on=expires,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def make_cpd_entry(
+    record,
+    *,
+    on: date | None = None,
+    completed: bool = True,
+    peer: bool = False,
+    competencies: tuple[str, ...] = ("AB1",),
+    hours: int = 8,
+    title: str | None = None,
+):
+    """An activity in `record`'s CPD log, written directly as a reviewer would have saved it."""
+    from portal.cpd.models import ActivityType, CpdEntry, EntryStatus
+
+    n = next(_counter)
+    entry = CpdEntry(
+        record_id=record.id,
+        user_id=record.user_id,
+        status=EntryStatus.COMPLETED if completed else EntryStatus.DRAFT,
+        activity_type=ActivityType.FORMAL_COURSE,
+        title=title or f"Invented course {n}",
+        description="An invented course.",
+        relevance="It is about reviewing.",
+        starts_on=on or record.starts_on,
+        hours_quarters=hours,
+        participatory_quarters=hours // 2,
+        competency_codes=list(competencies),
+        learning="Invented learning.",
+        impact="Invented impact on practice.",
+        peer_discussion=peer,
+        peer_name="Invented Peer" if peer else None,
+        peer_role="Accredited reviewer" if peer else None,
+        peer_learning="Invented learning from the peer." if peer else None,
+        completed_at=utcnow() if completed else None,
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry

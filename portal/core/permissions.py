@@ -58,12 +58,14 @@ class Permission(enum.StrEnum):
     MODERATE_APPLICATIONS = "moderate_applications"
     MANAGE_ACCREDITATIONS = "manage_accreditations"
     MENTOR = "mentor"
+    KEEP_CPD = "keep_cpd"
+    MANAGE_CPD = "manage_cpd"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Everyone who signs up holds the applicant role, so anyone may apply.
     Role.APPLICANT: frozenset({Permission.APPLY}),
-    Role.REVIEWER: frozenset({Permission.MENTOR}),
+    Role.REVIEWER: frozenset({Permission.MENTOR, Permission.KEEP_CPD}),
     Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
     Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
     Role.COMMISSIONER: frozenset(),
@@ -77,6 +79,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_FRAMEWORKS,
             Permission.MANAGE_APPLICATIONS,
             Permission.MANAGE_ACCREDITATIONS,
+            Permission.MANAGE_CPD,
         }
     ),
 }

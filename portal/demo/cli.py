@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from portal.core.permissions import TWO_FACTOR_ROLES
 from portal.core.uploads import UploadStore
 from portal.demo.applications import load_demo_applications
+from portal.demo.cpd import load_demo_cpd
 from portal.demo.services import DEMO_ACCOUNTS, current_code, demo_loaded, load_demo
 from portal.extensions import db
 
@@ -47,7 +48,9 @@ def load_command() -> None:
         click.echo("Demo data is already loaded.")
     else:
         load_demo(password)
-        load_demo_applications(UploadStore(current_app.config["UPLOAD_DIR"]))
+        store = UploadStore(current_app.config["UPLOAD_DIR"])
+        load_demo_applications(store)
+        load_demo_cpd(password, store)
         db.session.commit()
         click.echo("Demo data loaded.")
     _print_accounts(password)

@@ -16,6 +16,7 @@ from portal.applications.models import CLOSED_STATUSES, ApplicationStatus
 from portal.auth.models import User
 from portal.core.permissions import Role
 from portal.core.templating import LONDON, format_date
+from portal.cpd import queries as cpd_queries
 from portal.extensions import db
 
 
@@ -166,7 +167,8 @@ def dashboard_panels(
                         f"{r.level.replace('_', ' ')}, valid until {format_date(r.expires_on)}",
                     )
                     for r in records
-                ],
+                ]
+                + _cpd_tasks(user, links, today),
             )
         )
     application_panel = _application_panel(user, links, application_href)
@@ -183,6 +185,33 @@ def dashboard_panels(
             )
         )
     return panels
+
+
+def _cpd_tasks(user: User, links: dict[str, str], today: date) -> list[Task]:
+    """This CPD year and the whole accreditation: each requirement met, or what is missing."""
+    record = cpd_queries.cpd_record_for(user.id)
+    if record is None:
+        return []
+    progress = cpd_queries.progress(record, today=today)
+    if not progress.has_requirements:
+        return [Task("Your CPD record", links["cpd"], "Log your learning activities")]
+    hints = []
+    current = progress.current
+    if current is not None:
+        missing = [r.missing for r in current.results if r.missing]
+        days = f"{current.days_left} day{'s' if current.days_left != 1 else ''} left"
+        hints.append(
+            f"This CPD year ({days}, ends {format_date(current.year.ends_on)}): "
+            + ("requirements met." if not missing else "still needs " + "; ".join(missing) + ".")
+        )
+    assert progress.term is not None
+    term_missing = [r.missing for r in progress.term.results if r.missing]
+    hints.append(
+        "Over the accreditation: "
+        + ("requirements met." if not term_missing else "still needs " + "; ".join(term_missing))
+        + ("" if not term_missing else ".")
+    )
+    return [Task("Your CPD record", links["cpd"], " ".join(hints))]
 
 
 def _awaiting_decision() -> int:

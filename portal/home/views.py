@@ -37,6 +37,7 @@ def dashboard() -> View:
         "applications": url_for("applications.list_applications"),
         "all_applications": url_for("applications.list_all_applications"),
         "assessments": url_for("applications.list_assessments"),
+        "cpd": url_for("cpd.show_progress"),
     }
     panels = queries.dashboard_panels(
         current_user,

@@ -167,6 +167,24 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.send_for_calibration": (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "applications.assessor_feedback":    (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "applications.rate_feedback":        (LOGIN, DENY,  DENY,  DENY,  ACT,   DENY,  DENY,  DENY),
+    # CPD: the reviewer tried holds no accreditation record, so the forms send them back to
+    # their CPD page; the activity in the URL is another reviewer's.
+    "cpd.show_progress":                 (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.add_entry":                     (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.show_entry":                    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.edit_entry":                    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.correct_entry":                 (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.list_evidence":                 (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.download_evidence":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.remove_evidence":               (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.list_feedback":                 (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.add_feedback":                  (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    # CPD requirements: the version in the URL is a draft.
+    "cpd.list_requirements":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.show_requirements":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.show_requirement_changes":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.publish_requirements":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.retire_requirements":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
 }
 # fmt: on
 
@@ -182,6 +200,7 @@ TRIED_WITH_POST = {
     "applications.remove_interest",
     "applications.remove_work_sample",
     "applications.rate_feedback",
+    "cpd.remove_evidence",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -198,6 +217,9 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "request_id": lambda: _information_request().id,
     "allocation_id": lambda: _allocation().id,
     "provider": lambda: "test-idp",
+    "entry_id": lambda: _cpd_entry().id,
+    "evidence_id": lambda: _cpd_evidence().id,
+    "requirements_id": lambda: _draft_requirements().id,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -259,6 +281,44 @@ def _information_request():
     db.session.add(request)
     db.session.commit()
     return request
+
+
+def _cpd_entry():
+    from tests.factories import make_cpd_entry, make_record
+
+    if "cpd_entry" not in _MADE:
+        _MADE["cpd_entry"] = make_cpd_entry(make_record())
+    return _MADE["cpd_entry"]
+
+
+def _cpd_evidence():
+    """Evidence on the entry, with a file in the upload store to download."""
+    from portal.cpd.models import CpdEvidence
+
+    evidence = CpdEvidence(
+        entry_id=_cpd_entry().id,
+        original_name="certificate.pdf",
+        storage_key=f"c{_cpd_entry().id:031x}",
+        content_type="application/pdf",
+        size_bytes=100,
+        sha256="0" * 64,
+    )
+    db.session.add(evidence)
+    db.session.commit()
+    path = UploadStore(current_app.config["UPLOAD_DIR"]).path_of(evidence.storage_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf_bytes())
+    return evidence
+
+
+def _draft_requirements():
+    from portal.cpd import services as cpd_services
+    from portal.cpd.schema import parse_requirements
+    from tests.factories import cpd_requirements_document
+
+    make_framework()
+    document = parse_requirements(cpd_requirements_document(version="9.9"))
+    return cpd_services.load_requirements(None, document).version
 
 
 def _draft_framework():

@@ -159,3 +159,48 @@ def test_an_applications_own_pages_do_not_grow_with_its_answers(client, path):
     with counting() as large:
         assert client.get(target).status_code == 200
     assert len(large) == len(small), "\n".join(large)
+
+
+@pytest.mark.parametrize("url", ["/cpd", "/dashboard"])
+def test_a_reviewers_cpd_pages_do_not_grow_with_their_activities(client, url):
+    from datetime import timedelta
+
+    from portal.core.db import utcnow
+    from portal.cpd.models import ActivityType, CpdEntry, EntryStatus
+    from tests.factories import make_cpd_entry, make_cpd_requirements, make_record
+
+    make_cpd_requirements()
+    record = make_record(starts_on=utcnow().date() - timedelta(days=200))
+    sign_in_as(client, record.user)
+
+    def grow(n):
+        for i in range(n):
+            db.session.add(
+                CpdEntry(
+                    record_id=record.id,
+                    user_id=record.user_id,
+                    status=EntryStatus.COMPLETED if i % 3 else EntryStatus.DRAFT,
+                    activity_type=ActivityType.READING,
+                    title=f"Reading {i}",
+                    starts_on=record.starts_on + timedelta(days=i % 190),
+                    hours_quarters=4,
+                    participatory_quarters=0,
+                    competency_codes=["AB1", "CD1"][: 1 + i % 2],
+                    learning="Invented.",
+                    impact="Invented.",
+                    peer_discussion=bool(i % 2),
+                )
+            )
+        db.session.commit()
+
+    for _ in range(5):
+        make_cpd_entry(record)
+    client.get(url)
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url).status_code == 200
+    grow(495)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(large)

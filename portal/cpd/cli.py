@@ -1,0 +1,134 @@
+"""The `cpd` commands: check and load requirement versions, and send the reminders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from portal.core.documents import DocumentInvalid, read_yaml
+from portal.core.errors import DomainError
+from portal.core.templating import LONDON
+from portal.cpd import services
+from portal.cpd.models import RequirementStatus
+from portal.cpd.schema import REQUIREMENTS_DIR, parse_requirements, requirement_files
+from portal.extensions import db
+from portal.framework.schema import SCHEMES_DIR, parse_scheme, scheme_files
+
+FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
+DIRECTORY = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+def _report(path: Path, exc: DocumentInvalid) -> None:
+    click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
+    for problem in exc.problems:
+        click.echo(f"  - {problem}", err=True)
+
+
+@click.group("cpd", help="Continuing professional development: requirements and reminders.")
+def cpd_cli() -> None:
+    pass
+
+
+@cpd_cli.group("requirements", help="CPD requirement versions in config/cpd.")
+def requirements_cli() -> None:
+    pass
+
+
+@requirements_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=FILES)
+def validate_requirements(paths: tuple[Path, ...]) -> None:
+    """Check requirement files without loading them."""
+    failed = False
+    for path in paths:
+        try:
+            document = parse_requirements(read_yaml(path))
+        except DocumentInvalid as exc:
+            _report(path, exc)
+            failed = True
+        else:
+            hours = "hours required" if document.hours.required else "no minimum hours"
+            click.echo(
+                f"{path}: version {document.version} of the {document.scheme} CPD requirements "
+                f"is valid ({document.records_per_year} records a year, "
+                f"{len(document.areas)} areas over the term, {hours})."
+            )
+    if failed:
+        raise click.ClickException("Some files are not valid.")
+
+
+@requirements_cli.command("load")
+@click.argument("path", type=FILES)
+@click.option("--publish", is_flag=True, help="Also publish it, if it is still a draft.")
+@with_appcontext
+def load_requirements(path: Path, publish: bool) -> None:
+    """Check a requirement file and store it as a draft version (administrators publish it)."""
+    try:
+        document = parse_requirements(read_yaml(path))
+    except DocumentInvalid as exc:
+        _report(path, exc)
+        raise click.ClickException("Nothing was loaded.") from exc
+    try:
+        loaded = services.load_requirements(None, document)
+        if publish and loaded.version.status is RequirementStatus.DRAFT:
+            services.publish_requirements(None, loaded.version)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    state = "loaded" if loaded.created else "already loaded"
+    click.echo(
+        f"Version {document.version} of the {document.scheme} CPD requirements {state}; "
+        f"it is {loaded.version.status.label.lower()}."
+    )
+
+
+@requirements_cli.command("load-all")
+@click.option("--schemes-dir", type=DIRECTORY, default=SCHEMES_DIR, show_default=True)
+@click.option("--requirements-dir", type=DIRECTORY, default=REQUIREMENTS_DIR, show_default=True)
+@with_appcontext
+def load_all_requirements(schemes_dir: Path, requirements_dir: Path) -> None:
+    """Load every requirement version shipped for the loaded schemes; a scheme with none in
+    force gets its newest version published (later ones wait for an administrator)."""
+    try:
+        codes = [parse_scheme(read_yaml(path)).code for path in scheme_files(schemes_dir)]
+        documents = {
+            code: [
+                parse_requirements(read_yaml(p)) for p in requirement_files(code, requirements_dir)
+            ]
+            for code in codes
+        }
+    except DocumentInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        raise click.ClickException("Nothing was loaded.") from exc
+    try:
+        for code, docs in documents.items():
+            loaded = [services.load_requirements(None, d).version for d in docs]
+            in_force = any(v.status is RequirementStatus.PUBLISHED for v in loaded)
+            if loaded and not in_force and loaded[-1].status is RequirementStatus.DRAFT:
+                services.publish_requirements(None, loaded[-1])
+            click.echo(f"{code}: {len(loaded)} CPD requirement version(s).")
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+
+
+@cpd_cli.command("send-reminders")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this date (for checking what would be sent).",
+)
+@with_appcontext
+def send_reminders(today: datetime | None) -> None:
+    """Email reviewers whose CPD year ends in 90, 30 or 7 days and who have not met its
+    requirements (run daily; each reminder is sent once)."""
+    day: date = today.date() if today else datetime.now(LONDON).date()
+    sent = services.send_reminders(today=day)
+    db.session.commit()
+    click.echo(f"Sent {sent} CPD reminder{'s' if sent != 1 else ''}.")

@@ -1,0 +1,515 @@
+"""CPD pages: the reviewer's progress, activities, evidence and feedback; administrators'
+requirement versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from portal.applications.models import AccreditationRecord
+from portal.core.errors import DomainError
+from portal.core.forms import apply_domain_error
+from portal.core.permissions import Permission, require_permission, require_sign_in
+from portal.core.templating import LONDON
+from portal.core.uploads import UploadStore
+from portal.cpd import bp, policies, queries, services
+from portal.cpd.diff import diff_requirements
+from portal.cpd.forms import (
+    ConfirmChangeForm,
+    CorrectionForm,
+    EntryForm,
+    EvidenceForm,
+    FeedbackForm,
+)
+from portal.cpd.models import (
+    ACTIVITY_LABELS,
+    CpdEntry,
+    CpdRequirementVersion,
+    FeedbackSource,
+    RequirementStatus,
+)
+from portal.cpd.rules import cpd_years, format_hours, is_locked
+from portal.extensions import db
+
+View = str | Response | tuple[str, int]
+STALE_REQUIREMENTS = (
+    "Someone else changed these requirements while you were looking at them. Check them again."
+)
+
+
+def _today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _store() -> UploadStore:
+    return UploadStore(current_app.config["UPLOAD_DIR"])
+
+
+def _own_record() -> AccreditationRecord | None:
+    return queries.cpd_record_for(current_user.id)
+
+
+def _load_entry(entry_id: int) -> CpdEntry:
+    entry = queries.entry(entry_id)
+    if entry is None:
+        abort(404)
+    if not policies.can_view_entry(current_user, entry):
+        abort(403)
+    return entry
+
+
+def _load_own_entry(entry_id: int) -> CpdEntry:
+    entry = _load_entry(entry_id)
+    if not policies.can_change_entry(current_user, entry):
+        abort(403)
+    return entry
+
+
+def _locked(entry: CpdEntry) -> bool:
+    record = entry.record
+    return is_locked(cpd_years(record.starts_on, record.expires_on), entry.counts_on, _today())
+
+
+def _apply_error(form: FlaskForm, exc: DomainError) -> None:
+    if isinstance(exc, services.EntryProblems):
+        for field, message in exc.problems:
+            apply_domain_error(form, message, field)
+    else:
+        apply_domain_error(form, exc.message, exc.field)
+
+
+def _run(form: FlaskForm, action: Callable[[], object]) -> list[services.FieldFinding] | bool:
+    """Run the service and commit; on a rule broken roll back and show it on the form. Returns
+    True when saved, the findings when the text needs a second look, else False."""
+    try:
+        action()
+    except services.PossiblePersonalData as exc:
+        db.session.rollback()
+        return exc.findings
+    except DomainError as exc:
+        db.session.rollback()
+        _apply_error(form, exc)
+        return False
+    db.session.commit()
+    return True
+
+
+# The reviewer's record
+
+
+@bp.route("")
+@require_permission(Permission.KEEP_CPD)
+def show_progress() -> View:
+    record = _own_record()
+    if record is None:
+        return render_template("cpd/show_progress.html", record=None)
+    state = queries.progress(record, today=_today())
+    return render_template(
+        "cpd/show_progress.html",
+        record=record,
+        progress=state,
+        entries=queries.entries_of(record.id),
+        today=_today(),
+        activity_labels=ACTIVITY_LABELS,
+        format_hours=format_hours,
+    )
+
+
+def _prepare(form: EntryForm, record: AccreditationRecord) -> list[queries.CompetencyChoice]:
+    choices = queries.competencies_for(record)
+    form.competencies.choices = [(c.code, f"{c.code} {c.title}") for c in choices]
+    return choices
+
+
+def _entry_form_data(entry: CpdEntry) -> dict[str, object]:
+    return {
+        "version_id": entry.version_id,
+        "activity_type": entry.activity_type.value if entry.activity_type else None,
+        "title": entry.title,
+        "description": entry.description,
+        "relevance": entry.relevance,
+        "starts_on": entry.starts_on,
+        "ends_on": entry.ends_on,
+        "provider": entry.provider,
+        "hours": format_hours(entry.hours_quarters),
+        "participatory_hours": format_hours(entry.participatory_quarters),
+        "competencies": list(entry.competency_codes or []),
+        "learning": entry.learning,
+        "impact": entry.impact,
+        "peer_discussion": {True: "yes", False: "no"}.get(entry.peer_discussion)
+        if entry.peer_discussion is not None
+        else None,
+        "peer_name": entry.peer_name,
+        "peer_role": entry.peer_role,
+        "peer_learning": entry.peer_learning,
+    }
+
+
+def _entry_page(
+    record: AccreditationRecord,
+    entry: CpdEntry | None,
+    form: EntryForm,
+    *,
+    correcting: bool = False,
+) -> View:
+    choices = _prepare(form, record)
+    findings: list[services.FieldFinding] = []
+    if form.validate_on_submit():
+        allowed = {c.code for c in choices}
+        data = form.entry_data()
+        saved: list[CpdEntry] = []
+
+        def save() -> None:
+            if correcting and entry is not None:
+                saved.append(
+                    services.correct_entry(
+                        current_user,
+                        record,
+                        entry,
+                        data,
+                        reason=form.reason.data or "",
+                        confirmed_anonymous=bool(form.confirm_anonymous.data),
+                        allowed_competencies=allowed,
+                        version_id=form.seen_version,
+                        today=_today(),
+                    )
+                )
+            else:
+                saved.append(
+                    services.save_entry(
+                        current_user,
+                        record,
+                        entry,
+                        data,
+                        complete=form.completing,
+                        confirmed_anonymous=bool(form.confirm_anonymous.data),
+                        allowed_competencies=allowed,
+                        version_id=form.seen_version,
+                        today=_today(),
+                    )
+                )
+
+        outcome = _run(form, save)
+        if outcome is True:
+            done = saved[0]
+            what = "Correction saved" if correcting else f"Saved as {done.status.label.lower()}"
+            flash(f"{what}: {done.title}.", "success")
+            return redirect(url_for("cpd.show_entry", entry_id=done.id))
+        if isinstance(outcome, list):
+            findings = outcome
+        if entry is not None:
+            # Told once that someone else saved first, a second save is a deliberate choice.
+            entry = queries.entry(entry.id)
+            if entry is not None:
+                form.version_id.data = str(entry.version_id)
+    return render_template(
+        "cpd/edit_entry.html",
+        record=record,
+        entry=entry,
+        form=form,
+        findings=findings,
+        correcting=correcting,
+        choices=choices,
+    )
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@require_permission(Permission.KEEP_CPD)
+def add_entry() -> View:
+    record = _own_record()
+    if record is None:
+        flash("You need an accreditation record before you can keep a CPD record.")
+        return redirect(url_for("cpd.show_progress"))
+    return _entry_page(record, None, EntryForm())
+
+
+@bp.route("/activities/<int:entry_id>")
+@require_sign_in
+def show_entry(entry_id: int) -> View:
+    entry = _load_entry(entry_id)
+    year = queries.year_for(entry.record, entry.counts_on)
+    choices = {c.code: c for c in queries.competencies_for(entry.record)}
+    return render_template(
+        "cpd/show_entry.html",
+        entry=entry,
+        year=year,
+        locked=_locked(entry),
+        is_owner=policies.can_change_entry(current_user, entry),
+        choices=choices,
+        format_hours=format_hours,
+    )
+
+
+@bp.route("/activities/<int:entry_id>/edit", methods=["GET", "POST"])
+@require_permission(Permission.KEEP_CPD)
+def edit_entry(entry_id: int) -> View:
+    entry = _load_own_entry(entry_id)
+    if _locked(entry):
+        return redirect(url_for("cpd.correct_entry", entry_id=entry.id))
+    return _entry_page(entry.record, entry, EntryForm(data=_entry_form_data(entry)))
+
+
+@bp.route("/activities/<int:entry_id>/correct", methods=["GET", "POST"])
+@require_permission(Permission.KEEP_CPD)
+def correct_entry(entry_id: int) -> View:
+    entry = _load_own_entry(entry_id)
+    if not _locked(entry):
+        return redirect(url_for("cpd.edit_entry", entry_id=entry.id))
+    return _entry_page(
+        entry.record, entry, CorrectionForm(data=_entry_form_data(entry)), correcting=True
+    )
+
+
+@bp.route("/activities/<int:entry_id>/evidence", methods=["GET", "POST"])
+@require_permission(Permission.KEEP_CPD)
+def list_evidence(entry_id: int) -> View:
+    entry = _load_own_entry(entry_id)
+    form = EvidenceForm()
+    locked = _locked(entry)
+    if not locked and form.validate_on_submit():
+        store = _store()
+        upload = form.file.data
+        stored: list[str] = []
+
+        def add() -> None:
+            evidence = services.add_evidence(
+                current_user,
+                entry,
+                filename=upload.filename or "",
+                stream=upload.stream,
+                store=store,
+                today=_today(),
+            )
+            stored.append(evidence.storage_key)
+
+        try:
+            saved = _run(form, add)
+        except Exception:
+            for key in stored:
+                store.delete(key)
+            raise
+        if saved is True:
+            flash("File uploaded.", "success")
+            return redirect(url_for("cpd.list_evidence", entry_id=entry.id))
+        for key in stored:
+            store.delete(key)
+    return render_template(
+        "cpd/list_evidence.html",
+        entry=entry,
+        form=form,
+        locked=locked,
+        max_files=services.MAX_EVIDENCE_FILES,
+        max_megabytes=services.MAX_EVIDENCE_MEGABYTES,
+    )
+
+
+@bp.route("/activities/<int:entry_id>/evidence/<int:evidence_id>")
+@require_sign_in
+def download_evidence(entry_id: int, evidence_id: int) -> Response:
+    entry = _load_entry(entry_id)
+    evidence = queries.evidence(entry, evidence_id)
+    if evidence is None:
+        abort(404)
+    path = _store().path_of(evidence.storage_key)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.original_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/activities/<int:entry_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@require_permission(Permission.KEEP_CPD)
+def remove_evidence(entry_id: int, evidence_id: int) -> View:
+    entry = _load_own_entry(entry_id)
+    evidence = queries.evidence(entry, evidence_id)
+    if evidence is None:
+        abort(404)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        keys: list[str] = []
+        name = evidence.original_name
+        outcome = _run(
+            form,
+            lambda: keys.append(
+                services.remove_evidence(current_user, entry, evidence, today=_today())
+            ),
+        )
+        if outcome is True:
+            for key in keys:
+                _store().delete(key)
+            flash(f"Removed {name}.", "success")
+        else:
+            flash("That file could not be removed: its CPD year has closed.")
+    return redirect(url_for("cpd.list_evidence", entry_id=entry.id))
+
+
+# Practice-related feedback
+
+
+@bp.route("/feedback")
+@require_permission(Permission.KEEP_CPD)
+def list_feedback() -> View:
+    record = _own_record()
+    return render_template(
+        "cpd/list_feedback.html",
+        record=record,
+        feedback=queries.feedback_of(record.id) if record else [],
+    )
+
+
+@bp.route("/feedback/new", methods=["GET", "POST"])
+@require_permission(Permission.KEEP_CPD)
+def add_feedback() -> View:
+    record = _own_record()
+    if record is None:
+        flash("You need an accreditation record before you can keep a CPD record.")
+        return redirect(url_for("cpd.show_progress"))
+    form = FeedbackForm()
+    findings: list[services.FieldFinding] = []
+    if form.validate_on_submit() and form.received_on.data is not None:
+        received_on: date = form.received_on.data
+        outcome = _run(
+            form,
+            lambda: services.record_feedback(
+                current_user,
+                record,
+                source=FeedbackSource(form.source.data),
+                received_on=received_on,
+                summary=form.summary.data or "",
+                reflection=form.reflection.data or "",
+                confirmed_anonymous=bool(form.confirm_anonymous.data),
+                today=_today(),
+            ),
+        )
+        if outcome is True:
+            flash("Feedback saved.", "success")
+            return redirect(url_for("cpd.list_feedback"))
+        if isinstance(outcome, list):
+            findings = outcome
+    return render_template("cpd/add_feedback.html", form=form, findings=findings)
+
+
+# Administrators: requirement versions
+
+
+def _load_version(requirements_id: int) -> CpdRequirementVersion:
+    version = queries.requirement_version(requirements_id)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.route("/requirements")
+@require_permission(Permission.MANAGE_CPD)
+def list_requirements() -> View:
+    return render_template(
+        "cpd/list_requirements.html", schemes=queries.schemes_with_requirements()
+    )
+
+
+@bp.route("/requirements/<int:requirements_id>")
+@require_permission(Permission.MANAGE_CPD)
+def show_requirements(requirements_id: int) -> View:
+    version = _load_version(requirements_id)
+    return render_template(
+        "cpd/show_requirements.html",
+        version=version,
+        document=queries.document_of(version),
+    )
+
+
+@bp.route("/requirements/<int:requirements_id>/changes")
+@require_permission(Permission.MANAGE_CPD)
+def show_requirement_changes(requirements_id: int) -> View:
+    version = _load_version(requirements_id)
+    others = queries.other_requirement_versions(version)
+    against_id = request.args.get("against", type=int)
+    against = next((o for o in others if o.id == against_id), None) if against_id else None
+    if against is None:
+        against = next((o for o in others if o.loaded_at < version.loaded_at), None)
+    changes = diff_requirements(
+        queries.document_of(against) if against else None, queries.document_of(version)
+    )
+    return render_template(
+        "cpd/show_requirement_changes.html",
+        version=version,
+        against=against,
+        others=others,
+        changes=changes,
+    )
+
+
+def _confirm(requirements_id: int, *, action: str) -> View:
+    version = _load_version(requirements_id)
+    current = queries.published_requirements(version.scheme_id)
+    allowed = (
+        version.status is RequirementStatus.DRAFT
+        if action == "publish"
+        else version.status is not RequirementStatus.RETIRED
+    )
+    if not allowed:
+        abort(404)
+    form = ConfirmChangeForm(version_id=version.version_id)
+    if form.validate_on_submit():
+        try:
+            if str(version.version_id) != form.version_id.data:
+                raise DomainError(STALE_REQUIREMENTS, field="submit")
+            if action == "publish":
+                services.publish_requirements(current_user, version)
+            else:
+                services.retire_requirements(current_user, version)
+        except DomainError as exc:
+            db.session.rollback()
+            version = _load_version(requirements_id)
+            form.version_id.data = str(version.version_id)
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            done = "is now in force" if action == "publish" else "is retired"
+            flash(f"Version {version.version} of the CPD requirements {done}.", "success")
+            return redirect(url_for("cpd.show_requirements", requirements_id=version.id))
+    changes = None
+    if action == "publish":
+        changes = diff_requirements(
+            queries.document_of(current) if current else None, queries.document_of(version)
+        )
+    return render_template(
+        f"cpd/{action}_requirements.html",
+        version=version,
+        current=current,
+        changes=changes,
+        form=form,
+    )
+
+
+@bp.route("/requirements/<int:requirements_id>/publish", methods=["GET", "POST"])
+@require_permission(Permission.MANAGE_CPD)
+def publish_requirements(requirements_id: int) -> View:
+    return _confirm(requirements_id, action="publish")
+
+
+@bp.route("/requirements/<int:requirements_id>/retire", methods=["GET", "POST"])
+@require_permission(Permission.MANAGE_CPD)
+def retire_requirements(requirements_id: int) -> View:
+    return _confirm(requirements_id, action="retire")

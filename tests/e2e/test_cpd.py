@@ -1,0 +1,132 @@
+"""A reviewer keeps their CPD record: logs activities, meets a warning about personal data and
+fixes the text, and sees this year's requirements met on their CPD page and dashboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.auth.models import User
+from portal.core.db import utcnow
+from portal.core.permissions import Role
+from portal.cpd import queries as cpd_queries
+from portal.extensions import db
+from tests.e2e.conftest import LiveServer, assert_accessible, expect_heading, seed_user, sign_in
+from tests.factories import make_cpd_requirements, make_framework, make_record
+
+pytestmark = pytest.mark.e2e
+
+
+def _accredited_reviewer(live: LiveServer):
+    person = seed_user(live, label="reviewer", roles=(Role.REVIEWER,))
+    with live.app.app_context():
+        framework = make_framework()
+        if cpd_queries.published_requirements(framework.scheme_id) is None:
+            make_cpd_requirements()
+        user = db.session.get(User, person.id)
+        make_record(user=user, framework=framework, starts_on=utcnow().date() - timedelta(days=60))
+    return person
+
+
+def _fill_activity(page: Page, *, title: str, learning: str, peer: bool) -> None:
+    day = utcnow().date() - timedelta(days=3)
+    page.get_by_label("Formal course or training").check()
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Short description").fill("A day on systems methods for reviews.")
+    page.get_by_label("Why is it relevant to your work as a reviewer?").fill(
+        "I lead local practice reviews."
+    )
+    page.locator("#starts_on-day").fill(str(day.day))
+    page.locator("#starts_on-month").fill(str(day.month))
+    page.locator("#starts_on-year").fill(str(day.year))
+    page.get_by_label("Hours", exact=True).fill("6.5")
+    page.get_by_label("Participatory hours").fill("4")
+    page.get_by_label("AB1 Competency AB1").check()
+    page.get_by_label("CD1 Competency CD1").check()
+    page.get_by_label("What did you learn?", exact=True).fill(learning)
+    page.get_by_label("What difference has it made").fill(
+        "My analysis will explain more about the conditions of practice."
+    )
+    if peer:
+        page.get_by_role("group", name="Did you discuss this learning with a peer?").get_by_label(
+            "Yes"
+        ).check()
+        page.get_by_label("Peer's name").fill("Invented Colleague")
+        page.get_by_label("Peer's role").fill("Accredited reviewer")
+        page.get_by_label("What did you learn from the discussion?").fill(
+            "To test my explanations with the practitioners involved."
+        )
+    else:
+        page.get_by_role("group", name="Did you discuss this learning with a peer?").get_by_label(
+            "No"
+        ).check()
+
+
+def test_a_reviewer_logs_activities_and_meets_this_years_requirements(
+    page: Page, live_server: LiveServer
+) -> None:
+    reviewer = _accredited_reviewer(live_server)
+    sign_in(page, reviewer.email)
+    expect_heading(page, "Your dashboard")
+    expect(page.get_by_role("main")).to_contain_text("still needs 2 more completed records")
+    assert_accessible(page)
+
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your CPD").click()
+    expect_heading(page, "Your CPD record")
+    expect(page.get_by_role("main")).to_contain_text("days left in this year")
+    expect(page.get_by_role("img", name="Hours of CPD by framework domain")).to_be_visible()
+    assert_accessible(page)
+
+    # An activity with a peer discussion.
+    page.get_by_role("link", name="Log an activity").click()
+    expect_heading(page, "Log an activity")
+    assert_accessible(page)
+    _fill_activity(
+        page,
+        title="Systems methods course",
+        learning="How to explain why practice made sense at the time.",
+        peer=True,
+    )
+    page.get_by_role("button", name="Save as complete").click()
+    expect_heading(page, "Systems methods course")
+    expect(page.get_by_role("main")).to_contain_text("Invented Colleague, Accredited reviewer")
+    assert_accessible(page)
+
+    # An activity whose reflection names someone: the check warns, the reviewer fixes it.
+    page.get_by_role("link", name="Back", exact=True).click()
+    expect_heading(page, "Your CPD record")
+    page.get_by_role("link", name="Log an activity").click()
+    _fill_activity(
+        page,
+        title="Learning event on family involvement",
+        learning="I understood the review better after talking with his mother Jane.",
+        peer=False,
+    )
+    page.get_by_role("button", name="Save as complete").click()
+    expect_heading(page, "Log an activity")
+    warning = page.locator("#personal-data-warning")
+    expect(warning).to_contain_text("may identify a child, a family member or a practitioner")
+    expect(page.get_by_role("main")).to_contain_text("mother Jane")
+    assert_accessible(page)
+    page.get_by_label("What did you learn?", exact=True).fill(
+        "I understood the review better after talking with a parent."
+    )
+    page.get_by_role("button", name="Save as complete").click()
+    expect_heading(page, "Learning event on family involvement")
+    assert_accessible(page)
+
+    # This year's requirements are met, on the CPD page and on the dashboard.
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your CPD").click()
+    expect_heading(page, "Your CPD record")
+    this_year = page.locator("#this-year")
+    expect(this_year).to_contain_text("This CPD year")
+    expect(page.get_by_role("main")).to_contain_text("2 completed records")
+    expect(page.get_by_role("main")).not_to_contain_text("Still needed: 1 more completed record")
+    expect(page.get_by_role("cell", name="13", exact=True).first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Home").click()
+    expect_heading(page, "Your dashboard")
+    expect(page.get_by_role("main")).to_contain_text("requirements met.")
+    assert_accessible(page)
