@@ -17,6 +17,7 @@ register_navigation(
         section=(
             "applications.list_applications",
             "applications.start_application",
+            "applications.start_renewal",
         ),
     )
 )
@@ -92,4 +93,5 @@ from portal.applications.views import (  # noqa: E402,F401
     information,
     mentoring_pages,
     referee,
+    renewal_pages,
 )

@@ -7,12 +7,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from portal.applications import accreditation_queries
 from portal.applications.models import (
     CURRENT_ACCREDITATION,
     AccreditationRecord,
     AccreditationStatus,
     AccreditationStatusChange,
     Application,
+    ApplicationKind,
 )
 from portal.auth import services as accounts
 from portal.auth.models import User
@@ -106,12 +108,15 @@ def issue_record(
         action = "accreditation.issued"
     else:
         before = record.status
+        # A renewal decided before expiry continues the term without a gap.
+        renewing = application.kind is ApplicationKind.RENEWAL and record.expires_on > today
+        start = record.expires_on if renewing else today
         record.application_id = application.id
         record.level = level
         record.status = status
         record.conditions = conditions
-        record.starts_on = today
-        record.expires_on = add_years(today, years)
+        record.starts_on = start
+        record.expires_on = add_years(start, years)
         log_status(record, before, status, actor=actor, reason="Accredited again on application")
         action = "accreditation.renewed"
     record_event(
@@ -178,7 +183,8 @@ def change_record_status(
 
 
 def lapse_expired(*, today: date | None = None) -> int:
-    """Records whose term has ended without renewal lapse on their expiry date. Running it
+    """Records whose term has ended without renewal lapse on their expiry date; one whose
+    renewal has been submitted and is not yet decided waits for the decision. Running it
     again the same day changes nothing."""
     today = today or utcnow().date()
     due = db.session.scalars(
@@ -189,6 +195,8 @@ def lapse_expired(*, today: date | None = None) -> int:
         )
         .order_by(AccreditationRecord.id)
     ).all()
+    renewing = accreditation_queries.renewal_in_progress([r.id for r in due])
+    due = [r for r in due if r.id not in renewing]
     for record in due:
         source = record.status
         record.status = A.LAPSED

@@ -12,6 +12,9 @@ from portal.applications.models import (
     Allocation,
     AllocationPurpose,
     Appeal,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
     Decision,
     DeclaredInterest,
     MentorPairing,
@@ -167,3 +170,27 @@ def pairing(pairing_id: int) -> MentorPairing | None:
         .where(MentorPairing.id == pairing_id)
         .options(selectinload(MentorPairing.sessions))
     )
+
+
+def renewal_in_progress(record_ids: list[int]) -> set[int]:
+    """Records with a submitted renewal not yet decided: they do not lapse while it is."""
+    if not record_ids:
+        return set()
+    rows = db.session.execute(
+        sa.select(AccreditationRecord.id)
+        .join(
+            Application,
+            sa.and_(
+                Application.applicant_id == AccreditationRecord.user_id,
+                Application.scheme_id == AccreditationRecord.scheme_id,
+            ),
+        )
+        .where(
+            AccreditationRecord.id.in_(record_ids),
+            Application.kind == ApplicationKind.RENEWAL,
+            Application.status.not_in(
+                [ApplicationStatus.DRAFT, ApplicationStatus.DECIDED, ApplicationStatus.WITHDRAWN]
+            ),
+        )
+    )
+    return {row[0] for row in rows}

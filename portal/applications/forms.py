@@ -606,3 +606,47 @@ class RateFeedbackForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
     )
     submit = SubmitField("Save rating", widget=GovSubmitInput())
+
+
+class CompletedReviewForm(FlaskForm):
+    title = StringField(
+        "Title of the review",
+        widget=GovTextInput(),
+        description="As published, or a short description if it was not published. Do not "
+        "name the child or family.",
+        validators=[InputRequired(message="Enter the title of the review"), Length(max=200)],
+    )
+    partnership = SelectField(
+        "Commissioning partnership",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=True,
+        validators=[InputRequired(message="Select the partnership that commissioned it")],
+    )
+    year = IntegerField(
+        "Year completed",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the year the review was completed")],
+    )
+    role = RadioField(
+        "Your role",
+        widget=GovRadioInput(),
+        choices=[("lead", "Lead reviewer"), ("co_lead", "Co-lead reviewer")],
+        validators=[InputRequired(message="Select your role in the review")],
+    )
+    submit = SubmitField("Add review", widget=GovSubmitInput())
+
+
+class RenewalStatementForm(VersionedForm):
+    renewal_statement = TextAreaField(
+        "Your renewal statement",
+        widget=GovCharacterCount(),
+        description="How your practice as a reviewer has developed in this accreditation, what "
+        "you learned from peer quality assurance and feedback, and what you will develop next. "
+        "Do not identify any child, family member or practitioner.",
+        validators=[
+            InputRequired(message="Write your renewal statement"),
+            Length(min=100, max=5000, message="The statement must be 100 to 5,000 characters"),
+        ],
+    )
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -148,6 +148,9 @@ class Application(Base):
     dbs_certificate_number: Mapped[str | None] = mapped_column(sa.String(12))
     dbs_issued_on: Mapped[date | None] = mapped_column(sa.Date)
     dbs_update_service: Mapped[bool | None] = mapped_column()
+    # Renewal: the reviews completed in the term (until peer QA records them) and a statement.
+    completed_reviews: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    renewal_statement: Mapped[str | None] = mapped_column(sa.Text)
     # Sections the applicant has marked as completed (the GOV.UK task list's own question).
     completed_sections: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
 

@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.applications.models import (
+    AccreditationRecord,
     Application,
+    ApplicationKind,
     ApplicationRoute,
     ApplicationStatus,
     DeclaredInterest,
@@ -35,6 +37,7 @@ from portal.core.errors import ConcurrentEdit, DomainError, InvalidTransition, N
 from portal.core.links import external_url
 from portal.core.permissions import Role
 from portal.core.uploads import DOCX, PDF, UploadStore
+from portal.cpd import queries as cpd_queries
 from portal.extensions import db
 from portal.framework.models import Competency, Scheme
 from portal.framework.queries import published_framework
@@ -58,6 +61,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "qualifications": ("qualifications", "review_training"),
     "dbs-check": ("dbs_certificate_number", "dbs_issued_on", "dbs_update_service"),
+    "renewal-statement": ("renewal_statement",),
 }
 
 WORK_SAMPLE_TYPES = frozenset({PDF, DOCX})
@@ -127,6 +131,22 @@ def change_status(
         changes={"status": [source.value, target.value], **({"reason": reason} if reason else {})},
     )
     return change
+
+
+def cpd_met(application: Application, today: date) -> bool | None:
+    """For a renewal, whether the CPD record of the accreditation it renews meets its
+    requirements (None for a first application)."""
+    if application.kind is not ApplicationKind.RENEWAL:
+        return None
+    record = db.session.scalar(
+        sa.select(AccreditationRecord).where(
+            AccreditationRecord.user_id == application.applicant_id,
+            AccreditationRecord.scheme_id == application.scheme_id,
+        )
+    )
+    if record is None:
+        return False
+    return cpd_queries.cpd_summary(record, today=today).met
 
 
 def reference_prefix(scheme: Scheme) -> str:
@@ -594,7 +614,7 @@ def submit_application(
     administrators are told there is an application to allocate."""
     _own_draft(actor, application)
     _check_version(application, version_id)
-    state = progress(application, competencies, today=today)
+    state = progress(application, competencies, today=today, cpd_met=cpd_met(application, today))
     if not state.complete:
         left = [TASK_TITLES[slug] for slug, items in state.missing.items() if items]
         raise DomainError(

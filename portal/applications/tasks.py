@@ -7,7 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from portal.applications.models import Application, ApplicationRoute, RegistrationBody
+from portal.applications.models import (
+    Application,
+    ApplicationKind,
+    ApplicationRoute,
+    RegistrationBody,
+)
 from portal.framework.models import Competency
 
 
@@ -45,7 +50,37 @@ TASKS: tuple[Task, ...] = (
     ),
     Task("work-samples", "Anonymised work samples", "applications.list_work_samples"),
 )
-TASK_TITLES = {task.slug: task.title for task in TASKS}
+
+# Renewal is shorter: it draws on the CPD record and the reviews done in the term.
+RENEWAL_TASKS: tuple[Task, ...] = (
+    Task("personal-details", "Personal details", "applications.edit_personal_details"),
+    Task(
+        "interests",
+        "Declarations of interest",
+        "applications.list_interests",
+        "Organisations you have worked for or with in the last 3 years",
+    ),
+    Task("dbs-check", "DBS check", "applications.edit_dbs_check"),
+    Task(
+        "cpd-record",
+        "Your CPD record",
+        "applications.show_cpd_record",
+        "Read from your CPD log for this accreditation",
+    ),
+    Task(
+        "completed-reviews",
+        "Reviews you completed",
+        "applications.list_completed_reviews",
+        "The practice reviews you led in this accreditation",
+    ),
+    Task("renewal-statement", "Renewal statement", "applications.edit_renewal_statement"),
+)
+TASK_TITLES = {task.slug: task.title for task in (*TASKS, *RENEWAL_TASKS)}
+
+
+def tasks_for(application: Application) -> tuple[Task, ...]:
+    return RENEWAL_TASKS if application.kind is ApplicationKind.RENEWAL else TASKS
+
 
 # A DBS certificate older than this is not accepted as current.
 DBS_MAX_AGE_YEARS = 3
@@ -53,7 +88,7 @@ DBS_MAX_AGE_YEARS = 3
 
 @dataclass(frozen=True)
 class Progress:
-    """What each section still needs, and so its status on the task list."""
+    """What each section of the application's task list still needs, and so its status."""
 
     missing: dict[str, list[str]]
     started: dict[str, bool]
@@ -88,11 +123,14 @@ def progress(
     competencies: Sequence[Competency],
     *,
     today: date,
+    cpd_met: bool | None = None,
 ) -> Progress:
-    """Check every section against the scheme's settings. Pure: reads only what it is given."""
+    """Check every section of the application's task list against the scheme's settings.
+    Pure: reads only what it is given (`cpd_met`: whether the CPD record of the accreditation
+    being renewed meets its requirements)."""
     a = application
     settings = a.scheme.settings
-    missing: dict[str, list[str]] = {task.slug: [] for task in TASKS}
+    missing: dict[str, list[str]] = {task.slug: [] for task in (*TASKS, *RENEWAL_TASKS)}
     started: dict[str, bool] = {}
 
     def need(slug: str, condition: bool, message: str) -> None:
@@ -199,4 +237,29 @@ def progress(
     )
     started["work-samples"] = bool(a.work_samples)
 
-    return Progress(missing=missing, started=started)
+    need("cpd-record", not cpd_met, "Your CPD record does not yet meet the requirements")
+    started["cpd-record"] = cpd_met is not None
+    reviews = a.completed_reviews or []
+    least = int(settings.get("renewal_reviews_required", 2))
+    need(
+        "completed-reviews",
+        len(reviews) < least,
+        f"List at least {least} review{'s' if least != 1 else ''} you completed in this "
+        "accreditation",
+    )
+    started["completed-reviews"] = bool(reviews)
+    need(
+        "renewal-statement",
+        len((a.renewal_statement or "").strip()) < RENEWAL_STATEMENT_MIN,
+        "Write your renewal statement",
+    )
+    started["renewal-statement"] = bool((a.renewal_statement or "").strip())
+
+    slugs = {task.slug for task in tasks_for(a)}
+    return Progress(
+        missing={slug: items for slug, items in missing.items() if slug in slugs},
+        started={slug: value for slug, value in started.items() if slug in slugs},
+    )
+
+
+RENEWAL_STATEMENT_MIN = 100

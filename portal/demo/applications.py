@@ -8,7 +8,15 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from portal.applications import assessment, calibration, decisions, mentoring, queries, services
+from portal.applications import (
+    assessment,
+    calibration,
+    decisions,
+    mentoring,
+    queries,
+    renewal,
+    services,
+)
 from portal.applications.models import (
     AccreditationRecord,
     Allocation,
@@ -424,3 +432,56 @@ def load_demo_applications(store: UploadStore) -> int:
     made += 1
     db.session.flush()
     return made
+
+
+def load_demo_renewal(store: UploadStore) -> None:
+    """A reviewer accredited nearly three years ago, renewing: their draft renewal is open."""
+    scheme = db.session.scalar(sa.select(Scheme).where(Scheme.code == "cspr"))
+    if scheme is None or not queries.open_schemes():
+        return
+    partnerships = list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(Organisation.region_code.is_not(None))
+            .order_by(Organisation.code)
+            .limit(6)
+        )
+    )
+    today = utcnow().date()
+    admin = _person("admin@demo.test")
+    beatrix = _decided(
+        "beatrix.holloway-nkemelu@demo.test",
+        scheme,
+        partnerships,
+        store,
+        today,
+        admin,
+        (_person("assessor@demo.test"), _person("owen.castellane@demo.test")),
+        declare_from=4,
+    )
+    decisions.record_decision(
+        admin,
+        beatrix,
+        decisions.DecisionInput(Outcome.ACCREDIT, "Meets every competency.", level="reviewer"),
+        queries.competencies(beatrix.framework_id),
+        today=today,
+    )
+    record = db.session.scalar(
+        sa.select(AccreditationRecord).where(AccreditationRecord.user_id == beatrix.applicant_id)
+    )
+    if record is None:
+        return
+    # As if accredited nearly three years ago: the renewal window is open.
+    record.expires_on = today + timedelta(days=120)
+    record.starts_on = record.expires_on.replace(year=record.expires_on.year - 3)
+    application = renewal.start_renewal(beatrix.applicant, record, today=today)
+    renewal.add_completed_review(
+        beatrix.applicant,
+        application,
+        title="Learning from an invented review about infant neglect",
+        partnership=partnerships[0],
+        year=today.year - 1,
+        role="lead",
+        today=today,
+    )
+    db.session.flush()

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from portal.core.permissions import TWO_FACTOR_ROLES
 from portal.core.uploads import UploadStore
-from portal.demo.applications import load_demo_applications
+from portal.demo.applications import load_demo_applications, load_demo_renewal
 from portal.demo.cpd import load_demo_cpd
 from portal.demo.services import DEMO_ACCOUNTS, current_code, demo_loaded, load_demo
 from portal.extensions import db
@@ -51,6 +51,7 @@ def load_command() -> None:
         store = UploadStore(current_app.config["UPLOAD_DIR"])
         load_demo_applications(store)
         load_demo_cpd(password, store)
+        load_demo_renewal(store)
         db.session.commit()
         click.echo("Demo data loaded.")
     _print_accounts(password)

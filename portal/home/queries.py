@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from portal.admin import queries as admin_queries
-from portal.applications import accreditation_queries, assessment_queries
+from portal.applications import accreditation_queries, assessment_queries, renewal
 from portal.applications import queries as application_queries
 from portal.applications.models import CLOSED_STATUSES, ApplicationStatus
 from portal.auth.models import User
@@ -168,6 +168,7 @@ def dashboard_panels(
                     )
                     for r in records
                 ]
+                + _renewal_tasks(user, links, today)
                 + _cpd_tasks(user, links, today),
             )
         )
@@ -212,6 +213,19 @@ def _cpd_tasks(user: User, links: dict[str, str], today: date) -> list[Task]:
         + ("" if not term_missing else ".")
     )
     return [Task("Your CPD record", links["cpd"], " ".join(hints))]
+
+
+def _renewal_tasks(user: User, links: dict[str, str], today: date) -> list[Task]:
+    record = renewal.renewable_record(user, today=today)
+    if record is None:
+        return []
+    return [
+        Task(
+            "Renew your accreditation",
+            links["renew"],
+            f"{record.number} expires on {format_date(record.expires_on)}",
+        )
+    ]
 
 
 def _awaiting_decision() -> int:

@@ -36,6 +36,7 @@ def dashboard() -> View:
         "account": url_for("auth.account"),
         "applications": url_for("applications.list_applications"),
         "all_applications": url_for("applications.list_all_applications"),
+        "renew": url_for("applications.start_renewal"),
         "assessments": url_for("applications.list_assessments"),
         "cpd": url_for("cpd.show_progress"),
     }

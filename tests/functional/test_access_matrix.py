@@ -163,6 +163,11 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.list_mentoring":       (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     # Someone else's mentoring: only its mentor and mentee may open it.
     "applications.show_mentoring":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.start_renewal":        (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "applications.show_cpd_record":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "applications.list_completed_reviews": (LOGIN, DENY, DENY, DENY, DENY,  DENY,  DENY,  DENY),
+    "applications.remove_completed_review": (LOGIN, DENY, DENY, DENY, DENY, DENY,  DENY,  DENY),
+    "applications.edit_renewal_statement": (LOGIN, DENY, DENY, DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.show_calibration":     (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "applications.send_for_calibration": (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "applications.assessor_feedback":    (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
@@ -200,6 +205,7 @@ TRIED_WITH_POST = {
     "applications.remove_interest",
     "applications.remove_work_sample",
     "applications.rate_feedback",
+    "applications.remove_completed_review",
     "cpd.remove_evidence",
 }
 
@@ -216,6 +222,7 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "competency_id": lambda: _competency_id(),
     "request_id": lambda: _information_request().id,
     "allocation_id": lambda: _allocation().id,
+    "index": lambda: 0,
     "provider": lambda: "test-idp",
     "entry_id": lambda: _cpd_entry().id,
     "evidence_id": lambda: _cpd_evidence().id,

@@ -113,6 +113,11 @@ def test_demo_load_adds_applications_in_every_state(app):
     assert records["reviewer@demo.test"].status is AccreditationStatus.ACCREDITED
     assert records["yusra.pennington@demo.test"].status is AccreditationStatus.PROVISIONAL
     assert db.session.scalar(sa.select(sa.func.count(MentorPairing.id))) == 1
+    from portal.applications.models import ApplicationKind
+
+    assert db.session.scalar(
+        sa.select(sa.func.count(Application.id)).where(Application.kind == ApplicationKind.RENEWAL)
+    )
     assert db.session.scalar(
         sa.select(sa.func.count(Allocation.id)).where(
             Allocation.purpose == AllocationPurpose.CALIBRATION

@@ -18,6 +18,7 @@ from portal.applications import (
     bp,
     policies,
     queries,
+    renewal,
     services,
 )
 from portal.applications.decisions import appealable
@@ -45,7 +46,7 @@ from portal.applications.models import (
     InterestKind,
     RegistrationBody,
 )
-from portal.applications.tasks import TASKS, progress
+from portal.applications.tasks import progress, tasks_for
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
@@ -112,6 +113,7 @@ def list_applications() -> View:
         "applications/list_applications.html",
         applications=queries.applications_of(current_user.id),
         schemes=queries.open_schemes(),
+        renewable=renewal.renewable_record(current_user, today=_today()),
     )
 
 
@@ -143,7 +145,12 @@ def start_application() -> View:
 def show_application(application_id: int) -> View:
     application = _load(application_id)
     competencies = queries.competencies(application.framework_id)
-    state = progress(application, competencies, today=_today())
+    state = progress(
+        application,
+        competencies,
+        today=_today(),
+        cpd_met=services.cpd_met(application, _today()),
+    )
     is_admin = current_user.has_permission(Permission.MANAGE_APPLICATIONS)
     # Assessors see the answers, never the outcome: a calibration exercise must stay blind.
     sees_outcome = is_admin or application.applicant_id == current_user.id
@@ -167,7 +174,7 @@ def show_application(application_id: int) -> View:
         competencies=competencies,
         assessed=queries.self_assessment_map(application),
         progress=state,
-        tasks=TASKS,
+        tasks=tasks_for(application),
         is_applicant=application.applicant_id == current_user.id,
         can_edit=policies.can_edit_application(current_user, application),
         can_withdraw=policies.can_withdraw_application(current_user, application),
@@ -668,7 +675,12 @@ def check_answers(application_id: int) -> View:
     if (back := _submitted_redirect(application)) is not None:
         return back
     competencies = queries.competencies(application.framework_id)
-    state = progress(application, competencies, today=_today())
+    state = progress(
+        application,
+        competencies,
+        today=_today(),
+        cpd_met=services.cpd_met(application, _today()),
+    )
     form = SubmitForm(data={"version_id": application.version_id})
     if form.validate_on_submit() and _commit_or_error(
         form,
@@ -690,7 +702,7 @@ def check_answers(application_id: int) -> View:
         competencies=competencies,
         assessed=queries.self_assessment_map(application),
         progress=state,
-        tasks=TASKS,
+        tasks=tasks_for(application),
         form=form,
         agency_labels=AGENCY_LABELS,
     )
