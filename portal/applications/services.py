@@ -15,6 +15,7 @@ from flask import current_app
 
 from portal.applications.models import (
     AccreditationRecord,
+    Allocation,
     Application,
     ApplicationKind,
     ApplicationRoute,
@@ -676,4 +677,23 @@ def withdraw_application(
             application=application,
             reason=reason.strip(),
         )
+    if not was_draft:
+        # Whoever was working on it stops: its assessors and, when the applicant withdrew,
+        # the administrators.
+        working = db.session.scalars(
+            sa.select(User)
+            .join(Allocation, Allocation.assessor_id == User.id)
+            .where(Allocation.application_id == application.id, Allocation.submitted_at.is_(None))
+        ).all()
+        told = {person.id: person for person in working}
+        if mover is Mover.APPLICANT:
+            told.update({admin.id: admin for admin in users_with_role(Role.ADMINISTRATOR)})
+        for person in told.values():
+            queue_email(
+                person.email,
+                f"Application {application.reference} has been withdrawn",
+                "application_withdrawn_notice",
+                name=person.name,
+                application=application,
+            )
     db.session.flush()

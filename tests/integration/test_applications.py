@@ -451,3 +451,26 @@ def test_referee_reminder_command(app):
     assert result.exit_code == 0
     assert "Sent 0 reminders" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Referee.id))) >= 2
+
+
+def test_withdrawing_tells_the_assessors_working_on_it_and_the_administrators():
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    application = _submitted()
+    from portal.applications import assessment
+
+    first = make_user(roles=[Role.ASSESSOR])
+    second = make_user(roles=[Role.ASSESSOR])
+    assessment.allocate_assessors(admin, application, first, second, today=_today())
+    db.session.commit()
+    services.withdraw_application(
+        application.applicant, application, reason="Changed my mind", version_id=None
+    )
+    db.session.commit()
+    told = set(
+        db.session.scalars(
+            sa.select(OutboxMessage.to_address).where(
+                OutboxMessage.subject.contains("has been withdrawn")
+            )
+        )
+    )
+    assert {first.email, second.email, admin.email} <= told
