@@ -58,15 +58,17 @@ class Permission(enum.StrEnum):
     MODERATE_APPLICATIONS = "moderate_applications"
     MANAGE_ACCREDITATIONS = "manage_accreditations"
     MENTOR = "mentor"
+    KEEP_REGISTER_ENTRY = "keep_register_entry"
+    SEARCH_REGISTER = "search_register"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Everyone who signs up holds the applicant role, so anyone may apply.
     Role.APPLICANT: frozenset({Permission.APPLY}),
-    Role.REVIEWER: frozenset({Permission.MENTOR}),
+    Role.REVIEWER: frozenset({Permission.MENTOR, Permission.KEEP_REGISTER_ENTRY}),
     Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
     Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
-    Role.COMMISSIONER: frozenset(),
+    Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
     Role.ANALYST: frozenset(),
     Role.ADMINISTRATOR: frozenset(
         {
