@@ -37,6 +37,8 @@ def dashboard() -> View:
         "applications": url_for("applications.list_applications"),
         "all_applications": url_for("applications.list_all_applications"),
         "assessments": url_for("applications.list_assessments"),
+        "register_entry": url_for("register.show_my_entry"),
+        "find_reviewer": url_for("register.find_reviewer"),
     }
     panels = queries.dashboard_panels(
         current_user,
