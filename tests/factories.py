@@ -7,13 +7,14 @@ savepoint, and the whole test is still rolled back at its end.
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 
 import pyotp
 import sqlalchemy as sa
 
 from portal.applications.models import (
+    AccreditationRecord,
     Application,
     ApplicationRoute,
     ApplicationStatus,
@@ -32,6 +33,7 @@ from portal.core.permissions import TWO_FACTOR_ROLES, Role
 from portal.extensions import db
 from portal.framework.models import Competency, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationKind, OrganisationName, Region
+from portal.register.models import RegisterEntry
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -227,3 +229,83 @@ def make_application(
     db.session.commit()
     db.session.refresh(application)
     return application
+
+
+def make_record(
+    *,
+    user: User | None = None,
+    status: str = "accredited",
+    level: str = "reviewer",
+    conditions: str | None = None,
+    framework: FrameworkVersion | None = None,
+) -> AccreditationRecord:
+    """An accreditation record, as if a decision had issued it, with its first status change."""
+    from portal.applications.models import AccreditationStatus, AccreditationStatusChange
+
+    user = user or make_user(roles=[Role.REVIEWER])
+    application = make_application(
+        applicant=user, framework=framework, status=ApplicationStatus.DECIDED, complete=False
+    )
+    today = utcnow().date()
+    record = AccreditationRecord(
+        user_id=user.id,
+        scheme_id=application.scheme_id,
+        application_id=application.id,
+        number=f"TST-{today.year}-{application.id:05d}",
+        level=level,
+        status=AccreditationStatus(status),
+        conditions=conditions,
+        starts_on=today,
+        expires_on=today + timedelta(days=3 * 365),
+    )
+    db.session.add(record)
+    db.session.add(
+        AccreditationStatusChange(
+            record=record, from_status=None, to_status=record.status, reason="Accredited"
+        )
+    )
+    db.session.commit()
+    return record
+
+
+def make_entry(
+    user: User,
+    *,
+    regions: tuple[str, ...] = ("E12000003",),
+    specialisms: tuple[str, ...] = ("neglect",),
+    methodologies: tuple[str, ...] = ("systems-learning-together",),
+    languages: tuple[str, ...] = ("en",),
+    biography: str = "",
+    available_from: date | None = None,
+    reviews_per_quarter: int = 1,
+    day_rate_band: str | None = "band-b",
+    travel: str | None = "anywhere",
+) -> RegisterEntry:
+    """A register entry made through the register's own services (so it is indexed)."""
+    from portal.register import services as register_services
+
+    for code in regions:
+        make_region() if code == "E12000003" else make_region(code=code, name=f"Region {code}")
+    entry = register_services.save_profile(
+        user,
+        register_services.Profile(
+            regions=regions,
+            specialisms=specialisms,
+            methodologies=methodologies,
+            languages=languages,
+            biography=biography,
+        ),
+        version_id=None,
+    )
+    entry = register_services.save_availability(
+        user,
+        register_services.Availability(
+            available_from=available_from,
+            reviews_per_quarter=reviews_per_quarter,
+            day_rate_band=day_rate_band,
+            travel=travel,
+        ),
+        version_id=entry.version_id,
+    )
+    db.session.commit()
+    return entry

@@ -38,6 +38,7 @@ from tests.factories import (
     make_application,
     make_framework,
     make_organisation,
+    make_record,
     make_user,
 )
 from tests.files import pdf_bytes
@@ -167,6 +168,14 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.send_for_calibration": (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "applications.assessor_feedback":    (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "applications.rate_feedback":        (LOGIN, DENY,  DENY,  DENY,  ACT,   DENY,  DENY,  DENY),
+    # The register: public pages, a reviewer's own entry, partnerships' search.
+    "register.search_register":          (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "register.show_entry":               (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # A reviewer with no accreditation record yet is told so, and sent back from the forms.
+    "register.show_my_entry":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "register.edit_profile":             (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "register.edit_availability":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "register.find_reviewer":            (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
 }
 # fmt: on
 
@@ -198,6 +207,7 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "request_id": lambda: _information_request().id,
     "allocation_id": lambda: _allocation().id,
     "provider": lambda: "test-idp",
+    "number": lambda: make_record().number,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
