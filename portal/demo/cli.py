@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from portal.core.permissions import TWO_FACTOR_ROLES
 from portal.core.uploads import UploadStore
 from portal.demo.applications import load_demo_applications
+from portal.demo.register import load_demo_register
 from portal.demo.services import DEMO_ACCOUNTS, current_code, demo_loaded, load_demo
 from portal.extensions import db
 
@@ -48,6 +49,7 @@ def load_command() -> None:
     else:
         load_demo(password)
         load_demo_applications(UploadStore(current_app.config["UPLOAD_DIR"]))
+        load_demo_register(password)
         db.session.commit()
         click.echo("Demo data loaded.")
     _print_accounts(password)
