@@ -5,13 +5,14 @@ and opens a verification page."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.applications.models import DeclaredInterest, InterestKind
 from portal.core.permissions import Role
+from portal.core.templating import LONDON
 from portal.extensions import db
 from tests.e2e.conftest import (
     LiveServer,
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 def _seed(live: LiveServer) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:6]
-    soon = date.today() + timedelta(days=14)
+    soon = datetime.now(LONDON).date() + timedelta(days=14)
     with live.app.app_context():
         region = make_region()
         partnership = make_organisation(region=region)
