@@ -7,7 +7,7 @@ import logging
 from alembic import context
 from flask import current_app
 
-import portal.models  # noqa: F401  (every model, so the metadata is complete)
+import portal.models  # every model, so the metadata is complete
 
 config = context.config
 logger = logging.getLogger("alembic.env")
@@ -29,6 +29,7 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
+    conf_args.setdefault("include_name", portal.models.include_in_schema_comparison)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

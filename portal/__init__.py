@@ -94,10 +94,10 @@ def _register_core(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, applications, auth, cpd, framework, home, organisations
+    from portal import admin, applications, auth, cpd, framework, home, organisations, register
 
     auth.init_app(app)
-    for feature in (auth, home, admin, organisations, framework, applications, cpd):
+    for feature in (auth, home, admin, organisations, framework, applications, cpd, register):
         app.register_blueprint(feature.bp)
 
 

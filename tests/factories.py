@@ -14,6 +14,7 @@ import pyotp
 import sqlalchemy as sa
 
 from portal.applications.models import (
+    AccreditationRecord,
     Application,
     ApplicationRoute,
     ApplicationStatus,
@@ -32,6 +33,7 @@ from portal.core.permissions import TWO_FACTOR_ROLES, Role
 from portal.extensions import db
 from portal.framework.models import Competency, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationKind, OrganisationName, Region
+from portal.register.models import RegisterEntry
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -283,9 +285,11 @@ def make_record(
     years: int = 3,
     framework: FrameworkVersion | None = None,
     status: str = "accredited",
-):
-    """An accreditation record, as a decision would make it, for `user` (a new reviewer)."""
-    from portal.applications.models import AccreditationRecord
+    level: str = "reviewer",
+    conditions: str | None = None,
+) -> AccreditationRecord:
+    """An accreditation record, as if a decision had issued it, with its first status change."""
+    from portal.applications.models import AccreditationStatus, AccreditationStatusChange
 
     user = user or make_user(roles=[Role.REVIEWER])
     framework = framework or make_framework()
@@ -301,13 +305,19 @@ def make_record(
         user_id=user.id,
         scheme_id=framework.scheme_id,
         application_id=application.id,
-        number=f"TST-{next(_counter):06d}",
-        level="reviewer",
-        status=status,
+        number=f"TST-{start.year}-{application.id:05d}",
+        level=level,
+        status=AccreditationStatus(status),
+        conditions=conditions,
         starts_on=start,
         expires_on=expires,
     )
     db.session.add(record)
+    db.session.add(
+        AccreditationStatusChange(
+            record=record, from_status=None, to_status=record.status, reason="Accredited"
+        )
+    )
     db.session.commit()
     return record
 
@@ -347,5 +357,48 @@ def make_cpd_entry(
         completed_at=utcnow() if completed else None,
     )
     db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def make_entry(
+    user: User,
+    *,
+    regions: tuple[str, ...] = ("E12000003",),
+    specialisms: tuple[str, ...] = ("neglect",),
+    methodologies: tuple[str, ...] = ("systems-learning-together",),
+    languages: tuple[str, ...] = ("en",),
+    biography: str = "",
+    available_from: date | None = None,
+    reviews_per_quarter: int = 1,
+    day_rate_band: str | None = "band-b",
+    travel: str | None = "anywhere",
+) -> RegisterEntry:
+    """A register entry made through the register's own services (so it is indexed)."""
+    from portal.register import services as register_services
+
+    for code in regions:
+        make_region() if code == "E12000003" else make_region(code=code, name=f"Region {code}")
+    entry = register_services.save_profile(
+        user,
+        register_services.Profile(
+            regions=regions,
+            specialisms=specialisms,
+            methodologies=methodologies,
+            languages=languages,
+            biography=biography,
+        ),
+        version_id=None,
+    )
+    entry = register_services.save_availability(
+        user,
+        register_services.Availability(
+            available_from=available_from,
+            reviews_per_quarter=reviews_per_quarter,
+            day_rate_band=day_rate_band,
+            travel=travel,
+        ),
+        version_id=entry.version_id,
+    )
     db.session.commit()
     return entry

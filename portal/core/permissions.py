@@ -60,15 +60,19 @@ class Permission(enum.StrEnum):
     MENTOR = "mentor"
     KEEP_CPD = "keep_cpd"
     MANAGE_CPD = "manage_cpd"
+    KEEP_REGISTER_ENTRY = "keep_register_entry"
+    SEARCH_REGISTER = "search_register"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Everyone who signs up holds the applicant role, so anyone may apply.
     Role.APPLICANT: frozenset({Permission.APPLY}),
-    Role.REVIEWER: frozenset({Permission.MENTOR, Permission.KEEP_CPD}),
+    Role.REVIEWER: frozenset(
+        {Permission.MENTOR, Permission.KEEP_CPD, Permission.KEEP_REGISTER_ENTRY}
+    ),
     Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
     Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
-    Role.COMMISSIONER: frozenset(),
+    Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
     Role.ANALYST: frozenset(),
     Role.ADMINISTRATOR: frozenset(
         {

@@ -18,6 +18,7 @@ from portal.core.permissions import Role
 from portal.core.templating import LONDON, format_date
 from portal.cpd import queries as cpd_queries
 from portal.extensions import db
+from portal.register import queries as register_queries
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,17 @@ def dashboard_panels(
         )
         panels.append(
             RolePanel(
-                Role.COMMISSIONER, "Commissioning reviews", f"You commission reviews for {where}."
+                Role.COMMISSIONER,
+                "Commissioning reviews",
+                f"You commission reviews for {where}.",
+                [
+                    Task(
+                        "Find a reviewer",
+                        links["find_reviewer"],
+                        "Search accredited reviewers by expertise, region and availability, "
+                        "with conflicts of interest left out",
+                    )
+                ],
             )
         )
     if Role.ANALYST in roles:
@@ -152,6 +163,27 @@ def dashboard_panels(
         )
     if Role.REVIEWER in roles:
         records = accreditation_queries.records_of(user.id)
+        tasks = [
+            Task(
+                f"Accreditation number {r.number}",
+                None,
+                f"{r.scheme.name}: {r.status.label.lower()}, "
+                f"{r.level.replace('_', ' ')}, valid until {format_date(r.expires_on)}",
+            )
+            for r in records
+        ]
+        if records:
+            entry = register_queries.entry_of(user.id)
+            unset = entry is None or entry.available_from is None
+            tasks.append(
+                Task(
+                    "Your register entry",
+                    links["register_entry"],
+                    "Set your availability so that partnerships can find you"
+                    if unset
+                    else "Keep your profile and availability up to date",
+                )
+            )
         panels.append(
             RolePanel(
                 Role.REVIEWER,
@@ -159,17 +191,7 @@ def dashboard_panels(
                 "You are an accredited reviewer."
                 if records
                 else "You hold the reviewer role but no accreditation record yet.",
-                [
-                    Task(
-                        f"Accreditation number {r.number}",
-                        None,
-                        f"{r.scheme.name}: {r.status.label.lower()}, "
-                        f"{r.level.replace('_', ' ')}, valid until {format_date(r.expires_on)}",
-                    )
-                    for r in records
-                ]
-                + _renewal_tasks(user, links, today)
-                + _cpd_tasks(user, links, today),
+                tasks + _renewal_tasks(user, links, today) + _cpd_tasks(user, links, today),
             )
         )
     application_panel = _application_panel(user, links, application_href)

@@ -39,6 +39,8 @@ def dashboard() -> View:
         "renew": url_for("applications.start_renewal"),
         "assessments": url_for("applications.list_assessments"),
         "cpd": url_for("cpd.show_progress"),
+        "register_entry": url_for("register.show_my_entry"),
+        "find_reviewer": url_for("register.find_reviewer"),
     }
     panels = queries.dashboard_panels(
         current_user,

@@ -38,6 +38,7 @@ from tests.factories import (
     make_application,
     make_framework,
     make_organisation,
+    make_record,
     make_user,
 )
 from tests.files import pdf_bytes
@@ -190,6 +191,14 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "cpd.show_requirement_changes":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "cpd.publish_requirements":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "cpd.retire_requirements":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # The register: public pages, a reviewer's own entry, partnerships' search.
+    "register.search_register":          (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "register.show_entry":               (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # A reviewer with no accreditation record yet is told so, and sent back from the forms.
+    "register.show_my_entry":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "register.edit_profile":             (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "register.edit_availability":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "register.find_reviewer":            (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
 }
 # fmt: on
 
@@ -227,6 +236,7 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "entry_id": lambda: _cpd_entry().id,
     "evidence_id": lambda: _cpd_evidence().id,
     "requirements_id": lambda: _draft_requirements().id,
+    "number": lambda: make_record().number,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).

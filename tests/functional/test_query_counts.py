@@ -204,3 +204,54 @@ def test_a_reviewers_cpd_pages_do_not_grow_with_their_activities(client, url):
     with counting() as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), "\n".join(large)
+
+
+def _grow_register(n, partnership):
+    """More accredited reviewers with entries, some of them conflicted with the partnership."""
+    from portal.applications.models import DeclaredInterest, InterestKind
+    from tests.factories import make_entry, make_record
+
+    for i in range(n):
+        user = make_user(roles=[Role.REVIEWER])
+        record = make_record(user=user)
+        make_entry(
+            user,
+            specialisms=("neglect", "online-harm"),
+            methodologies=("silp",),
+            languages=("en", "cy"),
+            biography="Invented reviews of neglect.",
+        )
+        if i % 3 == 0:
+            db.session.add(
+                DeclaredInterest(
+                    application_id=record.application_id,
+                    user_id=user.id,
+                    organisation_id=partnership.id,
+                    kind=InterestKind.BOARD,
+                )
+            )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/register?q=test&status=current&region=E12000003",
+        "/register/search?q=neglect&specialisms=neglect&languages=cy&capacity=y",
+        "/register/search?q=neglect&show_conflicts=1&sort=availability",
+    ],
+)
+def test_register_pages_run_the_same_queries_for_3_or_30_entries(client, url):
+    partnership = make_organisation()
+    sign_in_as(client, make_user(roles=[Role.COMMISSIONER], organisation=partnership))
+    _grow_register(3, partnership)
+    client.get(url)  # warm up
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url).status_code == 200
+    _grow_register(27, partnership)
+    db.session.expire_all()
+    with counting() as large:
+        response = client.get(url)
+        assert response.status_code == 200
+    assert len(large) == len(small), "\n".join(large)

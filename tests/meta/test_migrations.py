@@ -45,7 +45,13 @@ def _schema_differences(connection: sa.Connection, metadata: sa.MetaData) -> lis
     # Alembic compares the DDL each type compiles to on this dialect, and a TypeDecorator
     # compiles as its impl: UTCDateTime matches the migrations' sa.DateTime(timezone=True)
     # (TIMESTAMP WITH TIME ZONE on PostgreSQL), while a naive DateTime would not.
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    # include_name leaves out the register's full-text search objects (an FTS5 table on SQLite,
+    # a generated tsvector column and GIN index on PostgreSQL): migrations create them by hand
+    # for one database each, and the models cannot describe them on both.
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "include_name": portal.models.include_in_schema_comparison},
+    )
     return list(compare_metadata(context, metadata))
 
 

@@ -1,0 +1,30 @@
+"""The accredited register: reviewers' entries, the public register and partnership search."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from portal.core.permissions import Permission
+from portal.core.templating import NavItem, register_navigation
+
+bp = Blueprint("register", __name__, url_prefix="/register")
+register_navigation(
+    NavItem(
+        "Find a reviewer",
+        "register.find_reviewer",
+        Permission.SEARCH_REGISTER,
+        order=30,
+        section=("register.find_reviewer",),
+    )
+)
+register_navigation(
+    NavItem(
+        "Your register entry",
+        "register.show_my_entry",
+        Permission.KEEP_REGISTER_ENTRY,
+        order=35,
+        section=("register.show_my_entry", "register.edit_profile", "register.edit_availability"),
+    )
+)
+
+from portal.register import views  # noqa: E402,F401  (routes attach to bp)

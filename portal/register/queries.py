@@ -1,0 +1,586 @@
+"""Read models for the register: a reviewer's own entry, the public register with its
+verification pages, and partnerships' search with conflicts of interest taken out.
+
+Every page here runs a fixed number of queries whatever the number of entries: one to count,
+one for the page of rows, then one each for the rows' regions, terms and conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.applications import accreditation_queries
+from portal.applications.assessment_queries import CONFLICT_YEARS, years_before
+from portal.applications.models import (
+    CURRENT_ACCREDITATION,
+    AccreditationRecord,
+    AccreditationStatus,
+    AccreditationStatusChange,
+    DeclaredInterest,
+)
+from portal.applications.queries import Page
+from portal.auth.models import User
+from portal.core.templating import LONDON
+from portal.extensions import db
+from portal.framework.models import Scheme
+from portal.organisations.models import Organisation
+from portal.register import text_search
+from portal.register.models import (
+    SEARCH_TABLE,
+    RegisterEntry,
+    RegisterEntryRegion,
+    RegisterEntryTerm,
+    TermKind,
+)
+
+A = AccreditationStatus
+PER_PAGE = 20
+
+# The public register's status filter: what each choice shows.
+STATUS_FILTERS: dict[str, frozenset[AccreditationStatus] | None] = {
+    "all": None,
+    "current": frozenset(CURRENT_ACCREDITATION),
+    "suspended": frozenset({A.SUSPENDED}),
+    "lapsed": frozenset({A.LAPSED}),
+    "withdrawn": frozenset({A.WITHDRAWN}),
+}
+STATUS_FILTER_LABELS: dict[str, str] = {
+    "all": "All statuses",
+    "current": "Currently accredited (including with conditions and provisional)",
+    "suspended": "Suspended",
+    "lapsed": "Lapsed",
+    "withdrawn": "Withdrawn",
+}
+NOT_CURRENT = frozenset({A.SUSPENDED, A.LAPSED, A.WITHDRAWN})
+
+
+# A reviewer's own entry
+
+
+def entry_of(user_id: int) -> RegisterEntry | None:
+    return db.session.scalar(
+        sa.select(RegisterEntry)
+        .where(RegisterEntry.user_id == user_id)
+        .options(selectinload(RegisterEntry.regions), selectinload(RegisterEntry.terms))
+    )
+
+
+def records_of(user_id: int) -> list[AccreditationRecord]:
+    return accreditation_queries.records_of(user_id)
+
+
+def level_names() -> dict[str, str]:
+    """Each level code's name, from the schemes' settings."""
+    names: dict[str, str] = {}
+    for settings in db.session.scalars(sa.select(Scheme.settings)):
+        for level in (settings or {}).get("levels") or []:
+            if isinstance(level, dict) and level.get("code"):
+                names.setdefault(str(level["code"]), str(level.get("name") or level["code"]))
+    return names
+
+
+# Shared pieces
+
+
+def _region_codes(entry_ids: Collection[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    if entry_ids:
+        rows = db.session.execute(
+            sa.select(RegisterEntryRegion.entry_id, RegisterEntryRegion.region_code)
+            .where(RegisterEntryRegion.entry_id.in_(list(entry_ids)))
+            .order_by(RegisterEntryRegion.region_code)
+        )
+        for entry_id, code in rows:
+            found.setdefault(entry_id, []).append(code)
+    return found
+
+
+def _term_codes(entry_ids: Collection[int]) -> dict[int, dict[TermKind, list[str]]]:
+    found: dict[int, dict[TermKind, list[str]]] = {}
+    if entry_ids:
+        rows = db.session.execute(
+            sa.select(RegisterEntryTerm.entry_id, RegisterEntryTerm.kind, RegisterEntryTerm.code)
+            .where(RegisterEntryTerm.entry_id.in_(list(entry_ids)))
+            .order_by(RegisterEntryTerm.code)
+        )
+        for entry_id, kind, code in rows:
+            found.setdefault(entry_id, {}).setdefault(kind, []).append(code)
+    return found
+
+
+def _pages(total: int, page: int, per_page: int) -> tuple[int, int]:
+    pages = max(1, -(-total // per_page))
+    return pages, min(max(1, page), pages)
+
+
+def _has_region(region: str) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        RegisterEntryRegion.entry_id == RegisterEntry.id,
+        RegisterEntryRegion.region_code == region,
+    )
+
+
+def _has_term(kind: TermKind, codes: Collection[str]) -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        RegisterEntryTerm.entry_id == RegisterEntry.id,
+        RegisterEntryTerm.kind == kind,
+        RegisterEntryTerm.code.in_(list(codes)),
+    )
+
+
+def _name_has_every_word(words: Sequence[str]) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        *(
+            sa.func.lower(User.name).like(text_search.like_pattern(word), escape="\\")
+            for word in words
+        )
+    )
+
+
+# The public register
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    number: str
+    name: str
+    status: AccreditationStatus
+    level: str
+    expires_on: date
+    regions: list[str]
+
+
+def public_search(
+    *, text: str, status: str, region: str, page: int, per_page: int = PER_PAGE
+) -> Page[PublicRow]:
+    """Accreditations whose number or holder's name contains what was typed (each word of a
+    name, in any order), by status and region, in name order."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    typed = text_search.normalise(text)
+    if typed:
+        words = text_search.words(typed)
+        by_number = sa.func.upper(AccreditationRecord.number).like(
+            text_search.like_pattern(typed.upper()), escape="\\"
+        )
+        conditions.append(sa.or_(by_number, _name_has_every_word(words)) if words else by_number)
+    statuses = STATUS_FILTERS.get(status)
+    if statuses is not None:
+        conditions.append(AccreditationRecord.status.in_(sorted(statuses)))
+    if region:
+        conditions.append(_has_region(region))
+    base = (
+        sa.select(AccreditationRecord.id)
+        .join(User, User.id == AccreditationRecord.user_id)
+        .outerjoin(RegisterEntry, RegisterEntry.user_id == AccreditationRecord.user_id)
+        .where(*conditions)
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    pages, number = _pages(total, page, per_page)
+    rows = db.session.execute(
+        sa.select(
+            AccreditationRecord.number,
+            User.name,
+            AccreditationRecord.status,
+            AccreditationRecord.level,
+            AccreditationRecord.expires_on,
+            RegisterEntry.id,
+        )
+        .join(User, User.id == AccreditationRecord.user_id)
+        .outerjoin(RegisterEntry, RegisterEntry.user_id == AccreditationRecord.user_id)
+        .where(*conditions)
+        .order_by(User.name, AccreditationRecord.number)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    regions = _region_codes([row[5] for row in rows if row[5] is not None])
+    return Page(
+        rows=[
+            PublicRow(
+                number=row[0],
+                name=row[1],
+                status=row[2],
+                level=row[3],
+                expires_on=row[4],
+                regions=regions.get(row[5], []) if row[5] is not None else [],
+            )
+            for row in rows
+        ],
+        number=number,
+        pages=pages,
+        total=total,
+    )
+
+
+@dataclass(frozen=True)
+class Period:
+    status: AccreditationStatus
+    start: date
+    end: date | None
+
+    @property
+    def wording(self) -> str:
+        """How the register says it: 'Suspended from 3 March 2026 to 10 April 2026'."""
+        label = self.status.label
+        if self.end is None:
+            return f"{label} since {_day(self.start)}"
+        if self.end == self.start:
+            return f"{label} on {_day(self.start)}"
+        return f"{label} from {_day(self.start)} to {_day(self.end)}"
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def history_periods(changes: Sequence[AccreditationStatusChange]) -> list[Period]:
+    """The record's statuses as periods, newest first; a change to the same status (a renewal)
+    continues the period it is in."""
+    periods: list[Period] = []
+    ordered = sorted(changes, key=lambda c: (c.occurred_at, c.id or 0))
+    for change in ordered:
+        day = change.occurred_at.astimezone(LONDON).date()
+        if periods and periods[-1].status is change.to_status:
+            continue
+        if periods:
+            last = periods[-1]
+            periods[-1] = Period(last.status, last.start, day)
+        periods.append(Period(change.to_status, day, None))
+    return list(reversed(periods))
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    record: AccreditationRecord
+    level_name: str
+    entry: RegisterEntry | None
+    history: list[Period]
+
+    @property
+    def current(self) -> bool:
+        return self.record.status.current
+
+    def codes(self, kind: TermKind) -> list[str]:
+        return self.entry.codes(kind) if self.entry else []
+
+    @property
+    def region_codes(self) -> list[str]:
+        return self.entry.region_codes if self.entry else []
+
+
+def public_entry(number: str) -> PublicEntry | None:
+    """The verification page's content for an accreditation number (any case, trimmed)."""
+    wanted = " ".join((number or "").split()).upper()
+    if not wanted or len(wanted) > 32:
+        return None
+    record = db.session.scalar(
+        sa.select(AccreditationRecord)
+        .where(AccreditationRecord.number == wanted)
+        .options(selectinload(AccreditationRecord.history))
+    )
+    if record is None:
+        return None
+    return PublicEntry(
+        record=record,
+        level_name=level_names().get(record.level, record.level.replace("_", " ")),
+        entry=entry_of(record.user_id),
+        history=history_periods(record.history),
+    )
+
+
+# Partnerships' search
+
+
+SORTS = {"relevance": "Best match", "availability": "Soonest available"}
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    text: str = ""
+    region: str = ""
+    specialisms: tuple[str, ...] = ()
+    methodologies: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    level: str = ""
+    available_by: date | None = None
+    capacity: bool = False
+    sort: str = "relevance"
+    show_conflicts: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewerRow:
+    number: str
+    name: str
+    status: AccreditationStatus
+    level: str
+    expires_on: date
+    user_id: int
+    available_from: date | None
+    reviews_per_quarter: int | None
+    day_rate_band: str | None
+    travel: str | None
+    biography: str
+    regions: list[str]
+    terms: dict[TermKind, list[str]]
+    conflicts: list[str] = field(default_factory=list)
+
+    def codes(self, kind: TermKind) -> list[str]:
+        return self.terms.get(kind, [])
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    page: Page[ReviewerRow]
+    # Matching reviewers with a conflict of interest: hidden, or shown flagged on request.
+    conflicted: int
+    partnership: Organisation | None
+    # The partnership and those merged into it, whose declarations count as conflicts.
+    conflict_organisations: list[str]
+    shown_conflicts: bool
+
+
+def conflict_organisations(partnership_id: int) -> dict[int, str]:
+    """The partnership and every organisation merged into it, directly or through another
+    merge, by id (so a renamed partnership is still the same one)."""
+    rows = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Organisation.merged_into_id).where(
+            sa.or_(Organisation.id == partnership_id, Organisation.merged_into_id.is_not(None))
+        )
+    ).all()
+    names = {row[0]: row[1] for row in rows}
+    merged_into: dict[int, list[int]] = {}
+    for org_id, _name, target in rows:
+        if target is not None:
+            merged_into.setdefault(target, []).append(org_id)
+    found: dict[int, str] = {}
+    waiting = [partnership_id]
+    while waiting:
+        org_id = waiting.pop()
+        if org_id in found or org_id not in names:
+            continue
+        found[org_id] = names[org_id]
+        waiting.extend(merged_into.get(org_id, []))
+    return found
+
+
+def _conflict_cutoff(today: date) -> date:
+    """Connections that ended on or after this day still conflict."""
+    return years_before(today, CONFLICT_YEARS)
+
+
+def _conflicted(org_ids: Collection[int], today: date) -> sa.ColumnElement[bool]:
+    """The record's holder declared one of the organisations (continuing, or ended within the
+    last three years), or works for one of them."""
+    if not org_ids:
+        return sa.false()
+    declared = sa.select(DeclaredInterest.user_id).where(
+        DeclaredInterest.organisation_id.in_(list(org_ids)),
+        sa.or_(
+            DeclaredInterest.ended_on.is_(None),
+            DeclaredInterest.ended_on >= _conflict_cutoff(today),
+        ),
+    )
+    # Spelled out for NULL: a person with no organisation must count as not conflicted, and
+    # NOT (NULL IN (...)) would leave them out of the results.
+    employed = sa.and_(User.organisation_id.is_not(None), User.organisation_id.in_(list(org_ids)))
+    return sa.or_(AccreditationRecord.user_id.in_(declared), employed)
+
+
+def conflict_reasons(
+    user_ids: Collection[int], org_ids: Collection[int], today: date
+) -> dict[int, list[str]]:
+    """Why each person conflicts with the organisations, in words."""
+    reasons: dict[int, list[str]] = {}
+    if not user_ids or not org_ids:
+        return reasons
+    rows = db.session.execute(
+        sa.select(
+            DeclaredInterest.user_id,
+            Organisation.name,
+            DeclaredInterest.kind,
+            DeclaredInterest.ended_on,
+        )
+        .join(Organisation, Organisation.id == DeclaredInterest.organisation_id)
+        .where(
+            DeclaredInterest.user_id.in_(list(user_ids)),
+            DeclaredInterest.organisation_id.in_(list(org_ids)),
+            sa.or_(
+                DeclaredInterest.ended_on.is_(None),
+                DeclaredInterest.ended_on >= _conflict_cutoff(today),
+            ),
+        )
+        .order_by(DeclaredInterest.user_id, Organisation.name, DeclaredInterest.id)
+    )
+    for user_id, name, kind, ended_on in rows:
+        when = f", until {_day(ended_on)}" if ended_on else ", continuing"
+        reason = f"Declared {name}: {kind.label.lower()}{when}"
+        if reason not in reasons.get(user_id, []):
+            reasons.setdefault(user_id, []).append(reason)
+    employed = db.session.execute(
+        sa.select(User.id, Organisation.name)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(User.id.in_(list(user_ids)), User.organisation_id.in_(list(org_ids)))
+    )
+    for user_id, name in employed:
+        reasons.setdefault(user_id, []).append(f"Works for {name}")
+    return reasons
+
+
+def _text_match(text: str) -> tuple[sa.Subquery | None, list[str]]:
+    """A subquery of (entry_id, score) for the entries the words match, best first by a
+    higher score, in the database's own full-text search; and the words themselves."""
+    words = text_search.words(text)
+    if not words:
+        return None, []
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = text_search.tsquery(text)
+        vector: sa.ColumnElement[Any] = sa.literal_column("register_entries.search_vector")
+        tsquery = sa.func.to_tsquery(sa.literal_column("'english'::regconfig"), query)
+        matches = (
+            sa.select(
+                RegisterEntry.id.label("entry_id"),
+                sa.func.ts_rank(vector, tsquery).label("score"),
+            )
+            .where(vector.op("@@")(tsquery))
+            .subquery("matches")
+        )
+        return matches, words
+    # bm25() is lower for a better match: negate it so that higher is better everywhere.
+    matches = (
+        sa.text(
+            f"SELECT rowid AS entry_id, -bm25({SEARCH_TABLE}) AS score "  # noqa: S608
+            f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :fts_query"
+        )
+        .bindparams(fts_query=text_search.fts5_query(text))
+        .columns(entry_id=sa.Integer, score=sa.Float)
+        .subquery("matches")
+    )
+    return matches, words
+
+
+def find_reviewers(
+    filters: SearchFilters,
+    *,
+    partnership_id: int | None,
+    today: date,
+    page: int,
+    per_page: int = PER_PAGE,
+) -> SearchResult:
+    """Currently accredited reviewers who match every filter; those with a conflict of
+    interest with the partnership are counted and left out unless asked for."""
+    orgs = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    conflicted = _conflicted(orgs, today)
+    matches, words = _text_match(filters.text)
+
+    def joined(query: Any) -> Any:
+        query = query.join(User, User.id == AccreditationRecord.user_id).outerjoin(
+            RegisterEntry, RegisterEntry.user_id == AccreditationRecord.user_id
+        )
+        if matches is not None:
+            query = query.outerjoin(matches, matches.c.entry_id == RegisterEntry.id)
+        return query
+
+    conditions: list[sa.ColumnElement[bool]] = [
+        AccreditationRecord.status.in_(sorted(CURRENT_ACCREDITATION)),
+        User.active.is_(True),
+    ]
+    if matches is not None:
+        conditions.append(sa.or_(matches.c.entry_id.is_not(None), _name_has_every_word(words)))
+    if filters.region:
+        conditions.append(_has_region(filters.region))
+    for code in filters.specialisms:
+        conditions.append(_has_term(TermKind.SPECIALISM, [code]))
+    if filters.methodologies:
+        conditions.append(_has_term(TermKind.METHODOLOGY, filters.methodologies))
+    if filters.languages:
+        conditions.append(_has_term(TermKind.LANGUAGE, filters.languages))
+    if filters.level:
+        conditions.append(AccreditationRecord.level == filters.level)
+    if filters.available_by is not None:
+        conditions.append(RegisterEntry.available_from <= filters.available_by)
+    if filters.capacity:
+        conditions.append(RegisterEntry.reviews_per_quarter >= 1)
+
+    flagged = sa.case((conflicted, 1), else_=0)
+    counted = joined(
+        sa.select(AccreditationRecord.id, flagged.label("conflicted")).where(*conditions)
+    ).subquery()
+    total, excluded = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(counted.c.conflicted), 0))
+    ).one()
+    if not filters.show_conflicts:
+        conditions.append(sa.not_(conflicted))
+        total -= excluded
+    pages, number = _pages(int(total), page, per_page)
+
+    order: list[Any] = []
+    if filters.sort == "availability":
+        order += [RegisterEntry.available_from.is_(None), RegisterEntry.available_from]
+    elif matches is not None:
+        order.append(sa.func.coalesce(matches.c.score, 0).desc())
+    order += [User.name, AccreditationRecord.number]
+    rows: Sequence[Any] = db.session.execute(
+        joined(
+            sa.select(
+                AccreditationRecord.number,
+                User.name,
+                AccreditationRecord.status,
+                AccreditationRecord.level,
+                AccreditationRecord.expires_on,
+                AccreditationRecord.user_id,
+                RegisterEntry.id,
+                RegisterEntry.available_from,
+                RegisterEntry.reviews_per_quarter,
+                RegisterEntry.day_rate_band,
+                RegisterEntry.travel,
+                RegisterEntry.biography,
+            )
+        )
+        .where(*conditions)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    entry_ids = [row[6] for row in rows if row[6] is not None]
+    regions = _region_codes(entry_ids)
+    terms = _term_codes(entry_ids)
+    reasons = (
+        conflict_reasons([row[5] for row in rows], orgs, today)
+        if filters.show_conflicts and excluded
+        else {}
+    )
+    return SearchResult(
+        page=Page(
+            rows=[
+                ReviewerRow(
+                    number=row[0],
+                    name=row[1],
+                    status=row[2],
+                    level=row[3],
+                    expires_on=row[4],
+                    user_id=row[5],
+                    available_from=row[7],
+                    reviews_per_quarter=row[8],
+                    day_rate_band=row[9],
+                    travel=row[10],
+                    biography=row[11] or "",
+                    regions=regions.get(row[6], []) if row[6] is not None else [],
+                    terms=terms.get(row[6], {}) if row[6] is not None else {},
+                    conflicts=reasons.get(row[5], []),
+                )
+                for row in rows
+            ],
+            number=number,
+            pages=pages,
+            total=int(total),
+        ),
+        conflicted=int(excluded),
+        partnership=db.session.get(Organisation, partnership_id) if partnership_id else None,
+        conflict_organisations=sorted(orgs.values()),
+        shown_conflicts=filters.show_conflicts,
+    )

@@ -1,0 +1,135 @@
+"""A commissioner finds an available reviewer with a specialism in their region, sees that a
+conflicted reviewer was left out and shows them; a member of the public checks the register
+and opens a verification page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.applications.models import DeclaredInterest, InterestKind
+from portal.core.permissions import Role
+from portal.core.templating import LONDON
+from portal.extensions import db
+from tests.e2e.conftest import (
+    LiveServer,
+    assert_accessible,
+    expect_heading,
+    sign_in,
+    unique_email,
+)
+from tests.factories import make_entry, make_organisation, make_record, make_region, make_user
+
+pytestmark = pytest.mark.e2e
+
+
+def _seed(live: LiveServer) -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:6]
+    soon = datetime.now(LONDON).date() + timedelta(days=14)
+    with live.app.app_context():
+        region = make_region()
+        partnership = make_organisation(region=region)
+        commissioner = make_user(
+            name=f"Cam Commissioner {suffix}",
+            email=unique_email("commissioner"),
+            roles=[Role.COMMISSIONER],
+            organisation=partnership,
+        )
+        people = {}
+        for label, specialisms, available in (
+            ("Ada Available", ("infant-deaths", "neglect"), soon),
+            ("Colm Conflicted", ("infant-deaths",), soon),
+            ("Lou Later", ("neglect",), soon + timedelta(days=300)),
+        ):
+            user = make_user(
+                name=f"{label} {suffix}", email=unique_email("reviewer"), roles=[Role.REVIEWER]
+            )
+            record = make_record(user=user)
+            make_entry(
+                user,
+                regions=(region.code,),
+                specialisms=specialisms,
+                available_from=available,
+                reviews_per_quarter=2,
+                biography=f"{label} leads invented reviews.",
+            )
+            people[label] = (user, record)
+        user, record = people["Colm Conflicted"]
+        db.session.add(
+            DeclaredInterest(
+                application_id=record.application_id,
+                user_id=user.id,
+                organisation_id=partnership.id,
+                kind=InterestKind.CONTRACTED,
+            )
+        )
+        db.session.commit()
+        return {
+            "commissioner": commissioner.email,
+            "suffix": suffix,
+            "region": region.name,
+            "soon": soon.isoformat(),
+            "number": people["Ada Available"][1].number,
+        }
+
+
+def test_a_commissioner_finds_an_available_reviewer_and_sees_the_conflict_left_out(
+    page: Page, live_server: LiveServer
+) -> None:
+    seed = _seed(live_server)
+    suffix = seed["suffix"]
+    sign_in(page, seed["commissioner"])
+    expect_heading(page, "Your dashboard")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Find a reviewer").click()
+    expect_heading(page, "Find a reviewer")
+    assert_accessible(page)
+
+    page.get_by_label("Search by name, specialism, methodology or biography").fill(suffix)
+    page.get_by_label("Region they work in").select_option(label=seed["region"])
+    page.get_by_label("Infant deaths and sudden unexpected deaths in infancy").check()
+    soon = date.fromisoformat(seed["soon"])
+    by = page.get_by_role("group", name="Available to start by")
+    by.get_by_label("Day").fill(str(soon.day))
+    by.get_by_label("Month").fill(str(soon.month))
+    by.get_by_label("Year").fill(str(soon.year))
+    page.get_by_label("Has capacity for at least one review this quarter").check()
+    page.get_by_role("button", name="Apply filters").click()
+
+    expect_heading(page, "Find a reviewer")
+    expect(page.get_by_role("status")).to_have_text("1 reviewer found")
+    expect(page.get_by_role("link", name=f"Ada Available {suffix}")).to_be_visible()
+    expect(page.get_by_text("1 reviewer was left out")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Colm Conflicted {suffix}")).to_have_count(0)
+    assert "specialisms=infant-deaths" in page.url  # the filters are in a shareable address
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Show reviewers with a conflict of interest").click()
+    expect(page.get_by_role("link", name=f"Colm Conflicted {suffix}")).to_be_visible()
+    expect(page.get_by_text("Conflict of interest: Declared")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_member_of_the_public_checks_the_register_and_opens_a_verification_page(
+    page: Page, live_server: LiveServer
+) -> None:
+    seed = _seed(live_server)
+    page.goto("/")
+    page.get_by_role("link", name="check the register of accredited reviewers").click()
+    expect_heading(page, "Check the register of accredited reviewers")
+    assert_accessible(page)
+    page.get_by_label("Name or accreditation number").fill(seed["number"])
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("status")).to_have_text("1 entry")
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Ada Available {seed['suffix']}").click()
+    expect_heading(page, f"Ada Available {seed['suffix']}")
+    expect(page.locator(".govuk-caption-l")).to_have_text(f"Accreditation number {seed['number']}")
+    expect(page.get_by_text("Accredited since")).to_be_visible()
+    assert_accessible(page)
+
+    page.goto("/register/CSPR-1999-00000")
+    expect_heading(page, "This number is not on the register")
+    assert_accessible(page)
