@@ -248,3 +248,18 @@ class FeedbackForm(FlaskForm):
 class ConfirmChangeForm(FlaskForm):
     version_id = HiddenField()
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Upload a CSV file",
+        widget=GovFileInput(),
+        description="A CSV file saved as UTF-8, smaller than 1 MB, with the template's column "
+        "headings in its first row.",
+        validators=[InputRequired(message="Select a CSV file to upload")],
+    )
+    submit = SubmitField("Check the file", widget=GovSubmitInput())
+
+
+class ConfirmImportForm(FlaskForm):
+    submit = SubmitField("Add these activities", widget=GovSubmitInput())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.applications.models import AccreditationRecord, Application
 from portal.core.templating import LONDON, format_date
+from portal.cpd.frames import ActivityRow
 from portal.cpd.models import (
     CpdEntry,
     CpdEvidence,
@@ -376,3 +377,56 @@ def cpd_summary(record: AccreditationRecord, *, today: date) -> CpdSummary:
     """The CPD summary for the accreditation period of `record`, as the renewal form reads it:
     each year that has started met or not, the whole term, and lines of text to read."""
     return summarise(progress(record, today=today))
+
+
+# Import and export
+
+
+def entry_keys(record_id: int) -> set[tuple[date | None, str, str]]:
+    """The natural key (date, title, provider) of every activity already in the record."""
+    rows = db.session.execute(
+        sa.select(CpdEntry.starts_on, CpdEntry.title, CpdEntry.provider).where(
+            CpdEntry.record_id == record_id
+        )
+    )
+    return {
+        (
+            starts_on,
+            " ".join(title.split()).casefold(),
+            " ".join((provider or "").split()).casefold(),
+        )
+        for starts_on, title, provider in rows
+    }
+
+
+def export_rows(record: AccreditationRecord) -> list[ActivityRow]:
+    """The record's activities as plain rows for a download, oldest first."""
+    years = cpd_years(record.starts_on, record.expires_on)
+    rows = []
+    for item in reversed(entries_of(record.id)):
+        year = year_of(years, item.counts_on) if item.counts_on else None
+        rows.append(
+            ActivityRow(
+                status=item.status.label,
+                cpd_year=year.number if year else None,
+                activity_type=item.activity_type.label if item.activity_type else "",
+                title=item.title,
+                description=item.description or "",
+                relevance=item.relevance or "",
+                starts_on=item.starts_on,
+                ends_on=item.ends_on,
+                provider=item.provider or "",
+                hours=format_hours(item.hours_quarters),
+                participatory_hours=format_hours(item.participatory_quarters),
+                competencies="; ".join(item.competency_codes or []),
+                learning=item.learning or "",
+                impact=item.impact or "",
+                peer_discussion={True: "Yes", False: "No"}.get(item.peer_discussion, "")
+                if item.peer_discussion is not None
+                else "",
+                peer_name=item.peer_name or "",
+                peer_role=item.peer_role or "",
+                peer_learning=item.peer_learning or "",
+            )
+        )
+    return rows

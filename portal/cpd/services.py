@@ -22,6 +22,7 @@ from portal.core.personal_data import Finding, find_personal_data
 from portal.core.templating import format_date
 from portal.core.uploads import DOCX, PDF, UploadStore
 from portal.cpd import queries
+from portal.cpd.imports import ImportCheck, natural_key
 from portal.cpd.models import (
     REQUIREMENT_TRANSITIONS,
     ActivityType,
@@ -663,3 +664,45 @@ def send_reminders(*, today: date) -> int:
         sent += 1
     db.session.flush()
     return sent
+
+
+# Import
+
+
+def import_activities(
+    actor: User,
+    record: AccreditationRecord,
+    check: ImportCheck,
+    *,
+    filename: str,
+) -> list[CpdEntry]:
+    """Write the good rows of a checked file as completed activities, none of them twice: a
+    row whose date, title and provider are already in the record is left out. The caller
+    checks the file again just before, against the record as it is then."""
+    if record.user_id != actor.id:
+        raise NotPermitted("You can only keep your own CPD record.")
+    existing = queries.entry_keys(record.id)
+    added: list[CpdEntry] = []
+    for row in check.good:
+        data = row.data
+        if data is None or natural_key(data) in existing:
+            continue
+        existing.add(natural_key(data))
+        entry = CpdEntry(record_id=record.id, user_id=actor.id, title=data.title.strip())
+        _apply(entry, data, complete=True, confirmed=False)
+        db.session.add(entry)
+        added.append(entry)
+    if not added:
+        raise DomainError("There are no new activities in this file to add", field="submit")
+    db.session.flush()
+    record_event(
+        actor,
+        "cpd.activities_imported",
+        subject_type="accreditation_record",
+        subject_id=record.id,
+        summary=f"Imported {len(added)} activit{'y' if len(added) == 1 else 'ies'} from "
+        f"{_safe_name(filename)!r}",
+        changes={"entries": [e.id for e in added]},
+    )
+    db.session.flush()
+    return added

@@ -3,6 +3,8 @@ requirement versions."""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -14,6 +16,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -30,10 +33,24 @@ from portal.cpd import bp, policies, queries, services
 from portal.cpd.diff import diff_requirements
 from portal.cpd.forms import (
     ConfirmChangeForm,
+    ConfirmImportForm,
     CorrectionForm,
     EntryForm,
     EvidenceForm,
     FeedbackForm,
+    ImportForm,
+)
+from portal.cpd.frames import activities_frame, to_csv, to_xlsx
+from portal.cpd.imports import (
+    COLUMN_LABELS,
+    COLUMNS,
+    MAX_IMPORT_BYTES,
+    ImportCheck,
+    ImportContext,
+    ImportRow,
+    NotACsvFile,
+    check_file,
+    template_csv,
 )
 from portal.cpd.models import (
     ACTIVITY_LABELS,
@@ -362,6 +379,190 @@ def remove_evidence(entry_id: int, evidence_id: int) -> View:
         else:
             flash("That file could not be removed: its CPD year has closed.")
     return redirect(url_for("cpd.list_evidence", entry_id=entry.id))
+
+
+# Import and export
+
+IMPORT_SESSION = "cpd_import"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, *, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _import_context(record: AccreditationRecord) -> ImportContext:
+    return ImportContext(
+        starts_on=record.starts_on,
+        expires_on=record.expires_on,
+        years=cpd_years(record.starts_on, record.expires_on),
+        competencies={c.code for c in queries.competencies_for(record)},
+        today=_today(),
+    )
+
+
+def _check(record: AccreditationRecord, content: bytes) -> tuple[ImportCheck, list[ImportRow]]:
+    return check_file(content, _import_context(record), queries.entry_keys(record.id))
+
+
+def _forget_staged() -> None:
+    """Delete the file waiting for confirmation, if there is one."""
+    staged = session.pop(IMPORT_SESSION, None)
+    if isinstance(staged, dict) and isinstance(staged.get("key"), str):
+        with contextlib.suppress(ValueError):
+            _store().delete(staged["key"])
+
+
+def _staged(record: AccreditationRecord) -> tuple[bytes, str] | None:
+    """The uploaded file waiting for confirmation: kept in the upload store under a random
+    key that only this session knows, never in the cookie."""
+    staged = session.get(IMPORT_SESSION)
+    if not isinstance(staged, dict) or staged.get("record") != record.id:
+        return None
+    try:
+        path = _store().path_of(str(staged.get("key", "")))
+    except ValueError:
+        return None
+    if not path.exists():
+        return None
+    return path.read_bytes(), str(staged.get("name", ""))
+
+
+@bp.route("/import/template.csv")
+@require_permission(Permission.KEEP_CPD)
+def download_import_template() -> Response:
+    return _download(
+        template_csv().encode("utf-8-sig"),
+        mimetype="text/csv",
+        filename="cpd-activities-template.csv",
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require_permission(Permission.KEEP_CPD)
+def import_activities() -> View:
+    record = _own_record()
+    if record is None:
+        flash("You need an accreditation record before you can keep a CPD record.")
+        return redirect(url_for("cpd.show_progress"))
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.stream.read(MAX_IMPORT_BYTES + 1)
+        try:
+            _check(record, content)
+        except NotACsvFile as exc:
+            form.file.errors = [*form.file.errors, str(exc)]
+        else:
+            _forget_staged()
+            key = secrets.token_hex(16)
+            path = _store().path_of(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            session[IMPORT_SESSION] = {
+                "key": key,
+                "record": record.id,
+                "name": (upload.filename or "activities.csv")[:255],
+            }
+            return redirect(url_for("cpd.check_import"))
+    return render_template(
+        "cpd/import_activities.html",
+        form=form,
+        columns=COLUMNS,
+        column_labels=COLUMN_LABELS,
+        activity_labels=ACTIVITY_LABELS,
+        competencies=queries.competencies_for(record),
+    )
+
+
+@bp.route("/import/check", methods=["GET", "POST"])
+@require_permission(Permission.KEEP_CPD)
+def check_import() -> View:
+    record = _own_record()
+    staged = _staged(record) if record is not None else None
+    if record is None or staged is None:
+        flash("Upload your file to check it.")
+        return redirect(url_for("cpd.import_activities"))
+    content, name = staged
+    try:
+        check, already = _check(record, content)
+    except NotACsvFile:
+        _forget_staged()
+        flash("Upload your file again.")
+        return redirect(url_for("cpd.import_activities"))
+    form = ConfirmImportForm()
+    if form.validate_on_submit():
+        added: list[CpdEntry] = []
+        outcome = _run(
+            form,
+            lambda: added.extend(
+                services.import_activities(current_user, record, check, filename=name)
+            ),
+        )
+        if outcome is True:
+            _forget_staged()
+            count = len(added)
+            flash(
+                f"Added {count} activit{'y' if count == 1 else 'ies'} to your CPD record.",
+                "success",
+            )
+            return redirect(url_for("cpd.show_progress"))
+    return render_template(
+        "cpd/check_import.html",
+        form=form,
+        check=check,
+        already=already,
+        name=name,
+        format_hours=format_hours,
+        activity_labels=ACTIVITY_LABELS,
+    )
+
+
+def _no_record() -> Response:
+    flash("You need an accreditation record before you can keep a CPD record.")
+    return redirect(url_for("cpd.show_progress"))
+
+
+@bp.route("/export.csv")
+@require_permission(Permission.KEEP_CPD)
+def export_csv() -> Response:
+    record = _own_record()
+    if record is None:
+        return _no_record()
+    frame = activities_frame(queries.export_rows(record))
+    return _download(to_csv(frame), mimetype="text/csv", filename=f"cpd-record-{record.number}.csv")
+
+
+@bp.route("/export.xlsx")
+@require_permission(Permission.KEEP_CPD)
+def export_xlsx() -> Response:
+    record = _own_record()
+    if record is None:
+        return _no_record()
+    frame = activities_frame(queries.export_rows(record))
+    return _download(to_xlsx(frame), mimetype=XLSX, filename=f"cpd-record-{record.number}.xlsx")
+
+
+@bp.route("/export/print")
+@require_permission(Permission.KEEP_CPD)
+def print_record() -> View:
+    record = _own_record()
+    if record is None:
+        return _no_record()
+    return render_template(
+        "cpd/print_record.html",
+        record=record,
+        progress=queries.progress(record, today=_today()),
+        entries=list(reversed(queries.entries_of(record.id))),
+        choices={c.code: c for c in queries.competencies_for(record)},
+        today=_today(),
+        format_hours=format_hours,
+        activity_labels=ACTIVITY_LABELS,
+    )
 
 
 # Practice-related feedback

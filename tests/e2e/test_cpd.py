@@ -130,3 +130,57 @@ def test_a_reviewer_logs_activities_and_meets_this_years_requirements(
     expect_heading(page, "Your dashboard")
     expect(page.get_by_role("main")).to_contain_text("requirements met.")
     assert_accessible(page)
+
+
+def test_a_reviewer_imports_a_csv_sees_the_two_bad_rows_and_adds_the_good_ones(
+    page: Page, live_server: LiveServer
+) -> None:
+    import csv
+    import io
+
+    from portal.cpd.imports import COLUMNS, EXAMPLE_ROW
+
+    reviewer = _accredited_reviewer(live_server)
+    day = (utcnow().date() - timedelta(days=5)).isoformat()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    for changes in (
+        {"title": "Systems methods course"},
+        {"title": "Course with no date", "starts_on": "31/02/2026"},
+        {"title": "Reading on hindsight bias", "activity_type": "reading"},
+        {"title": "Too many hours", "hours": "900"},
+    ):
+        writer.writerow({**EXAMPLE_ROW, "starts_on": day, "ends_on": "", **changes})
+
+    sign_in(page, reviewer.email)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your CPD").click()
+    expect_heading(page, "Your CPD record")
+    page.get_by_role("link", name="Import activities from a CSV file").click()
+    expect_heading(page, "Import activities from a CSV file")
+    assert_accessible(page)
+
+    page.get_by_label("Upload a CSV file").set_input_files(
+        {"name": "my-cpd.csv", "mimeType": "text/csv", "buffer": buffer.getvalue().encode()}
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect_heading(page, "Check the activities to import")
+    expect(page.locator("#import-summary")).to_contain_text("2 rows can be added; 2 rows cannot")
+    problems = page.get_by_role("table", name="Rows that cannot be added, and why")
+    expect(problems.get_by_role("row")).to_have_count(3)
+    expect(problems.get_by_role("row").nth(1)).to_contain_text("Line 3")
+    expect(problems.get_by_role("row").nth(1)).to_contain_text("first day must be a real date")
+    expect(problems.get_by_role("row").nth(2)).to_contain_text("Line 5")
+    expect(problems.get_by_role("row").nth(2)).to_contain_text("Hours must be between 0.25 and 200")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Add these activities").click()
+    expect_heading(page, "Your CPD record")
+    expect(page.get_by_role("main")).to_contain_text("Added 2 activities to your CPD record.")
+    expect(page.get_by_role("link", name="Systems methods course")).to_be_visible()
+    expect(page.get_by_role("link", name="Reading on hindsight bias")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="printable page for your appraisal").click()
+    expect_heading(page, "CPD record for appraisal")
+    assert_accessible(page)

@@ -185,6 +185,13 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "cpd.remove_evidence":               (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "cpd.list_feedback":                 (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     "cpd.add_feedback":                  (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    # The matrix's reviewer has no accreditation record: sent back, or 404 for a download.
+    "cpd.download_import_template":      (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.import_activities":             (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.check_import":                  (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.export_csv":                    (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.export_xlsx":                   (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.print_record":                  (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
     # CPD requirements: the version in the URL is a draft.
     "cpd.list_requirements":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "cpd.show_requirements":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
