@@ -29,7 +29,8 @@ from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.framework.models import Scheme
 from portal.organisations.models import Organisation
-from portal.register import text_search
+from portal.register import commissioning_queries, text_search
+from portal.register.commissioning_models import Commission
 from portal.register.models import (
     SEARCH_TABLE,
     RegisterEntry,
@@ -328,6 +329,16 @@ class ReviewerRow:
     regions: list[str]
     terms: dict[TermKind, list[str]]
     conflicts: list[str] = field(default_factory=list)
+    # Commissions running this quarter, which take the reviewer's places.
+    booked: int = 0
+    # Set when the reviewer has done several reviews for this partnership recently.
+    independence: str | None = None
+
+    @property
+    def places_left(self) -> int | None:
+        if self.reviews_per_quarter is None:
+            return None
+        return max(0, self.reviews_per_quarter - self.booked)
 
     def codes(self, kind: TermKind) -> list[str]:
         return self.terms.get(kind, [])
@@ -342,6 +353,38 @@ class SearchResult:
     # The partnership and those merged into it, whose declarations count as conflicts.
     conflict_organisations: list[str]
     shown_conflicts: bool
+    # Reviewers on the partnership's shortlist already.
+    shortlisted: frozenset[int] = frozenset()
+
+
+# A reviewer who has led this many reviews for the partnership in the conflict period is
+# flagged, not hidden: the partnership decides whether they are still independent enough.
+INDEPENDENCE_REVIEWS = 2
+
+
+def independence_flags(
+    user_ids: Collection[int], org_ids: Collection[int], today: date
+) -> dict[int, str]:
+    """'Independence: 2 reviews for this partnership since 2024' for each reviewer with
+    INDEPENDENCE_REVIEWS or more commissions by the organisations in the last three years."""
+    if not user_ids or not org_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Commission.reviewer_id, sa.func.count(Commission.id), sa.func.min(Commission.starts_on)
+        )
+        .where(
+            Commission.reviewer_id.in_(list(user_ids)),
+            Commission.partnership_id.in_(list(org_ids)),
+            Commission.starts_on >= _conflict_cutoff(today),
+        )
+        .group_by(Commission.reviewer_id)
+    )
+    return {
+        user_id: f"Independence: {n} reviews for this partnership since {first.year}"
+        for user_id, n, first in rows
+        if n >= INDEPENDENCE_REVIEWS
+    }
 
 
 def conflict_organisations(partnership_id: int) -> dict[int, str]:
@@ -504,7 +547,10 @@ def find_reviewers(
     if filters.available_by is not None:
         conditions.append(RegisterEntry.available_from <= filters.available_by)
     if filters.capacity:
-        conditions.append(RegisterEntry.reviews_per_quarter >= 1)
+        # Places a quarter, less the commissions running this quarter.
+        conditions.append(
+            RegisterEntry.reviews_per_quarter > commissioning_queries.booked_count(today)
+        )
 
     flagged = sa.case((conflicted, 1), else_=0)
     counted = joined(
@@ -549,11 +595,10 @@ def find_reviewers(
     entry_ids = [row[6] for row in rows if row[6] is not None]
     regions = _region_codes(entry_ids)
     terms = _term_codes(entry_ids)
-    reasons = (
-        conflict_reasons([row[5] for row in rows], orgs, today)
-        if filters.show_conflicts and excluded
-        else {}
-    )
+    user_ids = [row[5] for row in rows]
+    reasons = conflict_reasons(user_ids, orgs, today) if filters.show_conflicts and excluded else {}
+    booked = commissioning_queries.booked_this_quarter(user_ids, today)
+    flags = independence_flags(user_ids, orgs, today)
     return SearchResult(
         page=Page(
             rows=[
@@ -572,6 +617,8 @@ def find_reviewers(
                     regions=regions.get(row[6], []) if row[6] is not None else [],
                     terms=terms.get(row[6], {}) if row[6] is not None else {},
                     conflicts=reasons.get(row[5], []),
+                    booked=booked.get(row[5], 0),
+                    independence=flags.get(row[5]),
                 )
                 for row in rows
             ],
@@ -583,4 +630,7 @@ def find_reviewers(
         partnership=db.session.get(Organisation, partnership_id) if partnership_id else None,
         conflict_organisations=sorted(orgs.values()),
         shown_conflicts=filters.show_conflicts,
+        shortlisted=frozenset(commissioning_queries.shortlisted_ids(partnership_id))
+        if partnership_id is not None
+        else frozenset(),
     )

@@ -16,7 +16,7 @@ from portal.core.permissions import Permission, public, require_permission
 from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
-from portal.register import bp, policies, queries, services
+from portal.register import bp, commissioning_queries, policies, queries, services
 from portal.register.forms import (
     AvailabilityForm,
     FindReviewerForm,
@@ -102,6 +102,9 @@ def show_my_entry() -> View:
         reference=reference(),
         kinds=TermKind,
         levels=queries.level_names(),
+        booked=commissioning_queries.booked_this_quarter(
+            [current_user.id], datetime.now(LONDON).date()
+        ).get(current_user.id, 0),
     )
 
 
