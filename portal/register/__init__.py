@@ -19,6 +19,7 @@ register_navigation(
             "register.show_shortlist",
             "register.request_availability",
             "register.record_commission",
+            "register.employer_check",
         ),
     )
 )
@@ -38,4 +39,4 @@ register_navigation(
     )
 )
 
-from portal.register import commissioning_views, views  # noqa: E402,F401  (routes attach to bp)
+from portal.register import check_views, commissioning_views, views  # noqa: E402, F401

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -248,3 +251,23 @@ class CommissionForm(FlaskForm):
         validators=[InputRequired(message="Enter the expected end date")],
     )
     submit = SubmitField("Record the commission", widget=GovSubmitInput())
+
+
+class EmployerCheckForm(FlaskForm):
+    numbers = TextAreaField(
+        "Accreditation numbers",
+        widget=GovTextArea(),
+        description="Up to 100, one a line or separated by commas",
+        validators=[Optional()],
+    )
+    file = FileField(
+        "Or upload a CSV file",
+        widget=GovFileInput(),
+        description="With the numbers in a column headed 'number'",
+    )
+    submit = SubmitField("Check the numbers", widget=GovSubmitInput())
+
+
+class DownloadCheckForm(FlaskForm):
+    numbers = HiddenField()
+    submit = SubmitField("Download as CSV", widget=GovSubmitInput())

@@ -634,3 +634,53 @@ def find_reviewers(
         if partnership_id is not None
         else frozenset(),
     )
+
+
+# The employer check
+
+
+@dataclass(frozen=True)
+class CheckedNumber:
+    number: str
+    name: str | None
+    status: AccreditationStatus | None
+    level: str | None
+    conditions: str | None
+    expires_on: date | None
+
+    @property
+    def found(self) -> bool:
+        return self.name is not None
+
+    def cells(self, levels: dict[str, str]) -> tuple[str, ...]:
+        if not self.found:
+            return (self.number, "", "Not on the register", "", "", "")
+        return (
+            self.number,
+            self.name or "",
+            self.status.label if self.status else "",
+            levels.get(self.level or "", self.level or ""),
+            self.conditions or "",
+            self.expires_on.isoformat() if self.expires_on else "",
+        )
+
+
+def check_numbers(numbers: Sequence[str]) -> list[CheckedNumber]:
+    """Each number as given, with its register entry or as not on the register: one query."""
+    found: dict[str, CheckedNumber] = {}
+    if numbers:
+        rows = db.session.execute(
+            sa.select(
+                AccreditationRecord.number,
+                User.name,
+                AccreditationRecord.status,
+                AccreditationRecord.level,
+                AccreditationRecord.conditions,
+                AccreditationRecord.expires_on,
+            )
+            .join(User, User.id == AccreditationRecord.user_id)
+            .where(AccreditationRecord.number.in_(list(numbers)))
+        )
+        for row in rows:
+            found[row[0]] = CheckedNumber(*row)
+    return [found.get(n) or CheckedNumber(n, None, None, None, None, None) for n in numbers]

@@ -204,6 +204,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "register.remove_from_shortlist":    (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
     "register.request_availability":     (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
     "register.record_commission":        (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
+    "register.employer_check":           (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
+    "register.download_employer_check":  (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
     "register.list_requests":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     "register.answer_request":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
 }
@@ -225,6 +227,7 @@ TRIED_WITH_POST = {
     "cpd.remove_evidence",
     "register.add_to_shortlist",
     "register.remove_from_shortlist",
+    "register.download_employer_check",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
