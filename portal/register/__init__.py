@@ -20,6 +20,7 @@ register_navigation(
             "register.request_availability",
             "register.record_commission",
             "register.employer_check",
+            "register.check_conflicts",
         ),
     )
 )

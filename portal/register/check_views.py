@@ -1,12 +1,16 @@
 """Checks for commissioners: many accreditation numbers at once (the employer check, on the
-page and as CSV)."""
+page and as CSV), and one named reviewer's conflicts of interest before approaching them."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from datetime import datetime
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core.permissions import Permission, require_permission
+from portal.core.templating import LONDON
 from portal.register import bp, queries
 from portal.register.employer_check import (
     CheckInputError,
@@ -14,8 +18,8 @@ from portal.register.employer_check import (
     numbers_from_text,
     to_csv,
 )
-from portal.register.forms import DownloadCheckForm, EmployerCheckForm
-from portal.register.views import View
+from portal.register.forms import ConflictCheckForm, DownloadCheckForm, EmployerCheckForm
+from portal.register.views import View, agencies_from_request
 
 
 @bp.route("/employer-check", methods=["GET", "POST"])
@@ -67,4 +71,28 @@ def download_employer_check() -> View:
             "Content-Disposition": 'attachment; filename="accreditation-check.csv"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+@bp.route("/conflict-check")
+@require_permission(Permission.SEARCH_REGISTER)
+def check_conflicts() -> View:
+    form = ConflictCheckForm(request.args)
+    agencies = agencies_from_request("register.check_conflicts")
+    result = None
+    if "number" in request.args:
+        typed = (form.number.data or "").strip()
+        if not typed:
+            form.number.errors = ["Enter an accreditation number"]
+        else:
+            result = queries.pre_check(
+                typed,
+                partnership_id=current_user.organisation_id,
+                agencies=agencies.ids,
+                today=datetime.now(LONDON).date(),
+            )
+            if result is None:
+                form.number.errors = ["This number is not on the register"]
+    return render_template(
+        "register/check_conflicts.html", form=form, agencies=agencies, result=result
     )

@@ -271,3 +271,17 @@ class EmployerCheckForm(FlaskForm):
 class DownloadCheckForm(FlaskForm):
     numbers = HiddenField()
     submit = SubmitField("Download as CSV", widget=GovSubmitInput())
+
+
+class ConflictCheckForm(FlaskForm):
+    """The conflict pre-check: in the URL, so that a check can be shared."""
+
+    class Meta:
+        csrf = False
+
+    number = StringField(
+        "Accreditation number",
+        widget=GovTextInput(),
+        description="For example, CSPR-2026-00012",
+    )
+    submit = SubmitField("Check for conflicts", widget=GovSubmitInput())

@@ -311,6 +311,8 @@ class SearchFilters:
     capacity: bool = False
     sort: str = "relevance"
     show_conflicts: bool = False
+    # Organisations involved in this particular case: their declarations conflict too.
+    agencies: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -387,12 +389,14 @@ def independence_flags(
     }
 
 
-def conflict_organisations(partnership_id: int) -> dict[int, str]:
-    """The partnership and every organisation merged into it, directly or through another
-    merge, by id (so a renamed partnership is still the same one)."""
+def conflict_organisations(partnership_id: int, *others: int) -> dict[int, str]:
+    """The partnership (and any other organisations named) and every organisation merged into
+    them, directly or through another merge, by id (so a renamed partnership is still the same
+    one)."""
+    roots = [partnership_id, *others]
     rows = db.session.execute(
         sa.select(Organisation.id, Organisation.name, Organisation.merged_into_id).where(
-            sa.or_(Organisation.id == partnership_id, Organisation.merged_into_id.is_not(None))
+            sa.or_(Organisation.id.in_(roots), Organisation.merged_into_id.is_not(None))
         )
     ).all()
     names = {row[0]: row[1] for row in rows}
@@ -401,7 +405,7 @@ def conflict_organisations(partnership_id: int) -> dict[int, str]:
         if target is not None:
             merged_into.setdefault(target, []).append(org_id)
     found: dict[int, str] = {}
-    waiting = [partnership_id]
+    waiting = list(reversed(roots))
     while waiting:
         org_id = waiting.pop()
         if org_id in found or org_id not in names:
@@ -516,7 +520,13 @@ def find_reviewers(
 ) -> SearchResult:
     """Currently accredited reviewers who match every filter; those with a conflict of
     interest with the partnership are counted and left out unless asked for."""
-    orgs = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    own = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    agencies = (
+        conflict_organisations(filters.agencies[0], *filters.agencies[1:])
+        if filters.agencies
+        else {}
+    )
+    orgs = {**own, **agencies}
     conflicted = _conflicted(orgs, today)
     matches, words = _text_match(filters.text)
 
@@ -598,7 +608,7 @@ def find_reviewers(
     user_ids = [row[5] for row in rows]
     reasons = conflict_reasons(user_ids, orgs, today) if filters.show_conflicts and excluded else {}
     booked = commissioning_queries.booked_this_quarter(user_ids, today)
-    flags = independence_flags(user_ids, orgs, today)
+    flags = independence_flags(user_ids, own, today)
     return SearchResult(
         page=Page(
             rows=[
@@ -628,7 +638,7 @@ def find_reviewers(
         ),
         conflicted=int(excluded),
         partnership=db.session.get(Organisation, partnership_id) if partnership_id else None,
-        conflict_organisations=sorted(orgs.values()),
+        conflict_organisations=list(orgs.values()),
         shown_conflicts=filters.show_conflicts,
         shortlisted=frozenset(commissioning_queries.shortlisted_ids(partnership_id))
         if partnership_id is not None
@@ -684,3 +694,87 @@ def check_numbers(numbers: Sequence[str]) -> list[CheckedNumber]:
         for row in rows:
             found[row[0]] = CheckedNumber(*row)
     return [found.get(n) or CheckedNumber(n, None, None, None, None, None) for n in numbers]
+
+
+# The conflict pre-check
+
+
+@dataclass(frozen=True)
+class ConflictLine:
+    organisation: str
+    connection: str
+    started_on: date | None
+    ended_on: date | None
+
+    @property
+    def dates(self) -> str:
+        start = f"from {_day(self.started_on)}" if self.started_on else "start not given"
+        end = f"to {_day(self.ended_on)}" if self.ended_on else "continuing"
+        return f"{start} {end}"
+
+
+@dataclass(frozen=True)
+class PreCheck:
+    number: str
+    name: str
+    status: AccreditationStatus
+    checked: list[str]
+    conflicts: list[ConflictLine]
+    independence: str | None
+
+
+def pre_check(
+    number: str, *, partnership_id: int | None, agencies: Sequence[int], today: date
+) -> PreCheck | None:
+    """A named reviewer's conflicts with the partnership and the case's agencies, each with
+    its dates, under the same three-year rule as the search; None for an unknown number."""
+    wanted = " ".join((number or "").split()).upper()
+    if not wanted or len(wanted) > 32:
+        return None
+    found = db.session.execute(
+        sa.select(
+            AccreditationRecord.user_id, User.name, AccreditationRecord.status, User.organisation_id
+        )
+        .join(User, User.id == AccreditationRecord.user_id)
+        .where(AccreditationRecord.number == wanted)
+    ).one_or_none()
+    if found is None:
+        return None
+    user_id, name, status, employer_id = found
+    roots = [*([partnership_id] if partnership_id is not None else []), *agencies]
+    orgs = conflict_organisations(roots[0], *roots[1:]) if roots else {}
+    own = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    lines: list[ConflictLine] = []
+    if orgs:
+        rows = db.session.execute(
+            sa.select(
+                Organisation.name,
+                DeclaredInterest.kind,
+                DeclaredInterest.started_on,
+                DeclaredInterest.ended_on,
+            )
+            .join(Organisation, Organisation.id == DeclaredInterest.organisation_id)
+            .where(
+                DeclaredInterest.user_id == user_id,
+                DeclaredInterest.organisation_id.in_(list(orgs)),
+                sa.or_(
+                    DeclaredInterest.ended_on.is_(None),
+                    DeclaredInterest.ended_on >= _conflict_cutoff(today),
+                ),
+            )
+            .order_by(Organisation.name, DeclaredInterest.started_on)
+        )
+        for org_name, kind, started_on, ended_on in rows:
+            line = ConflictLine(org_name, kind.label, started_on, ended_on)
+            if line not in lines:
+                lines.append(line)
+        if employer_id in orgs:
+            lines.append(ConflictLine(orgs[employer_id], "Works for it now", None, None))
+    return PreCheck(
+        number=wanted,
+        name=name,
+        status=status,
+        checked=list(orgs.values()),
+        conflicts=lines,
+        independence=independence_flags([user_id], own, today).get(user_id),
+    )

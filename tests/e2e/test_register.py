@@ -198,3 +198,29 @@ def test_a_commissioner_shortlists_asks_and_commissions_a_reviewer_who_accepts(
     expect(page.get_by_text(f"The commission of {name} has been recorded.")).to_be_visible()
     assert_accessible(page)
     live_server.email_to(seed["reviewer"], "A review has been commissioned from you")
+
+
+def test_a_commissioner_adds_an_agency_and_pre_checks_a_named_reviewer(
+    page: Page, live_server: LiveServer
+) -> None:
+    seed = _seed(live_server)
+    with live_server.app.app_context():
+        agency = make_organisation(name=f"Invented Academy Trust {seed['suffix']}")
+        agency_name = agency.name
+    sign_in(page, seed["commissioner"])
+    page.goto(f"/register/search?q={seed['suffix']}")
+    page.get_by_label("Add an agency").select_option(label=agency_name)
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("link", name=f"Remove {agency_name}")).to_be_visible()
+    assert "agency=" in page.url
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Check one reviewer for conflicts of interest").click()
+    expect_heading(page, "Check a reviewer for conflicts of interest")
+    page.get_by_label("Accreditation number").fill(seed["number"])
+    page.get_by_role("button", name="Check for conflicts").click()
+    expect(page.get_by_text("No conflict found")).to_be_visible()
+    expect(
+        page.get_by_text(f"Checked against: {seed['partnership']}, {agency_name}.")
+    ).to_be_visible()
+    assert_accessible(page)

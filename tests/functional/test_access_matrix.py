@@ -206,6 +206,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "register.record_commission":        (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
     "register.employer_check":           (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
     "register.download_employer_check":  (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
+    "register.check_conflicts":          (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
     "register.list_requests":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     "register.answer_request":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
 }
