@@ -32,6 +32,11 @@ from portal.cpd.models import (
 )
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationName, Region
+from portal.register.commissioning_models import (
+    AvailabilityRequest,
+    Commission,
+    ShortlistEntry,
+)
 from portal.register.models import (
     SEARCH_TABLE,
     SEARCH_VECTOR_COLUMN,
@@ -49,6 +54,8 @@ __all__ = [
     "Appeal",
     "Application",
     "AuditEvent",
+    "AvailabilityRequest",
+    "Commission",
     "Competency",
     "CpdEntry",
     "CpdEntryRevision",
@@ -77,6 +84,7 @@ __all__ = [
     "Scheme",
     "Score",
     "SelfAssessment",
+    "ShortlistEntry",
     "StatusChange",
     "SupervisionSession",
     "User",

@@ -14,7 +14,14 @@ register_navigation(
         "register.find_reviewer",
         Permission.SEARCH_REGISTER,
         order=30,
-        section=("register.find_reviewer",),
+        section=(
+            "register.find_reviewer",
+            "register.show_shortlist",
+            "register.request_availability",
+            "register.record_commission",
+            "register.employer_check",
+            "register.check_conflicts",
+        ),
     )
 )
 register_navigation(
@@ -23,8 +30,14 @@ register_navigation(
         "register.show_my_entry",
         Permission.KEEP_REGISTER_ENTRY,
         order=35,
-        section=("register.show_my_entry", "register.edit_profile", "register.edit_availability"),
+        section=(
+            "register.show_my_entry",
+            "register.edit_profile",
+            "register.edit_availability",
+            "register.list_requests",
+            "register.answer_request",
+        ),
     )
 )
 
-from portal.register import views  # noqa: E402,F401  (routes attach to bp)
+from portal.register import check_views, commissioning_views, views  # noqa: E402, F401

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -168,3 +171,117 @@ class FindReviewerForm(FlaskForm):
     )
     sort = SelectField("Sort by", widget=GovSelect(), validate_choice=False)
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+
+# Commissioning
+
+REVIEW_TYPE_CHOICES = [
+    ("rapid_review", "Rapid review"),
+    ("lcspr", "Local child safeguarding practice review (LCSPR)"),
+]
+
+
+class ShortlistForm(FlaskForm):
+    """A button: add a reviewer to the shortlist, or take them off it."""
+
+    reviewer_id = HiddenField()
+    submit = SubmitField("Shortlist", widget=GovSubmitInput())
+
+
+class AvailabilityRequestForm(FlaskForm):
+    review_type = RadioField(
+        "What kind of review is it?",
+        widget=GovRadioInput(),
+        choices=REVIEW_TYPE_CHOICES,
+        validators=[InputRequired(message="Select the kind of review")],
+    )
+    wanted_from = GovDateField(
+        "When would it start?",
+        description="Optional. For example, 27 3 2027",
+        validators=[Optional()],
+    )
+    message = TextAreaField(
+        "Message to the reviewer",
+        widget=GovCharacterCount(),
+        description="Optional. Do not name or identify any child, family or practitioner.",
+        validators=[
+            Optional(),
+            Length(max=1000, message="Message must be 1,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send the request", widget=GovSubmitInput())
+
+
+class AnswerRequestForm(VersionedForm):
+    available = RadioField(
+        "Are you available to lead this review?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[InputRequired(message="Select yes if you are available")],
+    )
+    can_start_on = GovDateField(
+        "If yes, when can you start?",
+        description="For example, 27 3 2027",
+        validators=[Optional()],
+    )
+    note = TextAreaField(
+        "Note to the partnership",
+        widget=GovCharacterCount(),
+        description="Optional",
+        validators=[Optional(), Length(max=1000, message="Note must be 1,000 characters or fewer")],
+    )
+    submit = SubmitField("Send your answer", widget=GovSubmitInput())
+
+
+class CommissionForm(FlaskForm):
+    review_type = RadioField(
+        "What kind of review is it?",
+        widget=GovRadioInput(),
+        choices=REVIEW_TYPE_CHOICES,
+        validators=[InputRequired(message="Select the kind of review")],
+    )
+    starts_on = GovDateField(
+        "Start date",
+        description="For example, 27 3 2027",
+        validators=[InputRequired(message="Enter the start date")],
+    )
+    expected_end_on = GovDateField(
+        "Expected end date",
+        description="For example, 27 9 2027",
+        validators=[InputRequired(message="Enter the expected end date")],
+    )
+    submit = SubmitField("Record the commission", widget=GovSubmitInput())
+
+
+class EmployerCheckForm(FlaskForm):
+    numbers = TextAreaField(
+        "Accreditation numbers",
+        widget=GovTextArea(),
+        description="Up to 100, one a line or separated by commas",
+        validators=[Optional()],
+    )
+    file = FileField(
+        "Or upload a CSV file",
+        widget=GovFileInput(),
+        description="With the numbers in a column headed 'number'",
+    )
+    submit = SubmitField("Check the numbers", widget=GovSubmitInput())
+
+
+class DownloadCheckForm(FlaskForm):
+    numbers = HiddenField()
+    submit = SubmitField("Download as CSV", widget=GovSubmitInput())
+
+
+class ConflictCheckForm(FlaskForm):
+    """The conflict pre-check: in the URL, so that a check can be shared."""
+
+    class Meta:
+        csrf = False
+
+    number = StringField(
+        "Accreditation number",
+        widget=GovTextInput(),
+        description="For example, CSPR-2026-00012",
+    )
+    submit = SubmitField("Check for conflicts", widget=GovSubmitInput())

@@ -29,7 +29,8 @@ from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.framework.models import Scheme
 from portal.organisations.models import Organisation
-from portal.register import text_search
+from portal.register import commissioning_queries, text_search
+from portal.register.commissioning_models import Commission
 from portal.register.models import (
     SEARCH_TABLE,
     RegisterEntry,
@@ -310,6 +311,8 @@ class SearchFilters:
     capacity: bool = False
     sort: str = "relevance"
     show_conflicts: bool = False
+    # Organisations involved in this particular case: their declarations conflict too.
+    agencies: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -328,6 +331,16 @@ class ReviewerRow:
     regions: list[str]
     terms: dict[TermKind, list[str]]
     conflicts: list[str] = field(default_factory=list)
+    # Commissions running this quarter, which take the reviewer's places.
+    booked: int = 0
+    # Set when the reviewer has done several reviews for this partnership recently.
+    independence: str | None = None
+
+    @property
+    def places_left(self) -> int | None:
+        if self.reviews_per_quarter is None:
+            return None
+        return max(0, self.reviews_per_quarter - self.booked)
 
     def codes(self, kind: TermKind) -> list[str]:
         return self.terms.get(kind, [])
@@ -342,14 +355,48 @@ class SearchResult:
     # The partnership and those merged into it, whose declarations count as conflicts.
     conflict_organisations: list[str]
     shown_conflicts: bool
+    # Reviewers on the partnership's shortlist already.
+    shortlisted: frozenset[int] = frozenset()
 
 
-def conflict_organisations(partnership_id: int) -> dict[int, str]:
-    """The partnership and every organisation merged into it, directly or through another
-    merge, by id (so a renamed partnership is still the same one)."""
+# A reviewer who has led this many reviews for the partnership in the conflict period is
+# flagged, not hidden: the partnership decides whether they are still independent enough.
+INDEPENDENCE_REVIEWS = 2
+
+
+def independence_flags(
+    user_ids: Collection[int], org_ids: Collection[int], today: date
+) -> dict[int, str]:
+    """'Independence: 2 reviews for this partnership since 2024' for each reviewer with
+    INDEPENDENCE_REVIEWS or more commissions by the organisations in the last three years."""
+    if not user_ids or not org_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Commission.reviewer_id, sa.func.count(Commission.id), sa.func.min(Commission.starts_on)
+        )
+        .where(
+            Commission.reviewer_id.in_(list(user_ids)),
+            Commission.partnership_id.in_(list(org_ids)),
+            Commission.starts_on >= _conflict_cutoff(today),
+        )
+        .group_by(Commission.reviewer_id)
+    )
+    return {
+        user_id: f"Independence: {n} reviews for this partnership since {first.year}"
+        for user_id, n, first in rows
+        if n >= INDEPENDENCE_REVIEWS
+    }
+
+
+def conflict_organisations(partnership_id: int, *others: int) -> dict[int, str]:
+    """The partnership (and any other organisations named) and every organisation merged into
+    them, directly or through another merge, by id (so a renamed partnership is still the same
+    one)."""
+    roots = [partnership_id, *others]
     rows = db.session.execute(
         sa.select(Organisation.id, Organisation.name, Organisation.merged_into_id).where(
-            sa.or_(Organisation.id == partnership_id, Organisation.merged_into_id.is_not(None))
+            sa.or_(Organisation.id.in_(roots), Organisation.merged_into_id.is_not(None))
         )
     ).all()
     names = {row[0]: row[1] for row in rows}
@@ -358,7 +405,7 @@ def conflict_organisations(partnership_id: int) -> dict[int, str]:
         if target is not None:
             merged_into.setdefault(target, []).append(org_id)
     found: dict[int, str] = {}
-    waiting = [partnership_id]
+    waiting = list(reversed(roots))
     while waiting:
         org_id = waiting.pop()
         if org_id in found or org_id not in names:
@@ -473,7 +520,13 @@ def find_reviewers(
 ) -> SearchResult:
     """Currently accredited reviewers who match every filter; those with a conflict of
     interest with the partnership are counted and left out unless asked for."""
-    orgs = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    own = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    agencies = (
+        conflict_organisations(filters.agencies[0], *filters.agencies[1:])
+        if filters.agencies
+        else {}
+    )
+    orgs = {**own, **agencies}
     conflicted = _conflicted(orgs, today)
     matches, words = _text_match(filters.text)
 
@@ -504,7 +557,10 @@ def find_reviewers(
     if filters.available_by is not None:
         conditions.append(RegisterEntry.available_from <= filters.available_by)
     if filters.capacity:
-        conditions.append(RegisterEntry.reviews_per_quarter >= 1)
+        # Places a quarter, less the commissions running this quarter.
+        conditions.append(
+            RegisterEntry.reviews_per_quarter > commissioning_queries.booked_count(today)
+        )
 
     flagged = sa.case((conflicted, 1), else_=0)
     counted = joined(
@@ -549,11 +605,10 @@ def find_reviewers(
     entry_ids = [row[6] for row in rows if row[6] is not None]
     regions = _region_codes(entry_ids)
     terms = _term_codes(entry_ids)
-    reasons = (
-        conflict_reasons([row[5] for row in rows], orgs, today)
-        if filters.show_conflicts and excluded
-        else {}
-    )
+    user_ids = [row[5] for row in rows]
+    reasons = conflict_reasons(user_ids, orgs, today) if filters.show_conflicts and excluded else {}
+    booked = commissioning_queries.booked_this_quarter(user_ids, today)
+    flags = independence_flags(user_ids, own, today)
     return SearchResult(
         page=Page(
             rows=[
@@ -572,6 +627,8 @@ def find_reviewers(
                     regions=regions.get(row[6], []) if row[6] is not None else [],
                     terms=terms.get(row[6], {}) if row[6] is not None else {},
                     conflicts=reasons.get(row[5], []),
+                    booked=booked.get(row[5], 0),
+                    independence=flags.get(row[5]),
                 )
                 for row in rows
             ],
@@ -581,6 +638,143 @@ def find_reviewers(
         ),
         conflicted=int(excluded),
         partnership=db.session.get(Organisation, partnership_id) if partnership_id else None,
-        conflict_organisations=sorted(orgs.values()),
+        conflict_organisations=list(orgs.values()),
         shown_conflicts=filters.show_conflicts,
+        shortlisted=frozenset(commissioning_queries.shortlisted_ids(partnership_id))
+        if partnership_id is not None
+        else frozenset(),
+    )
+
+
+# The employer check
+
+
+@dataclass(frozen=True)
+class CheckedNumber:
+    number: str
+    name: str | None
+    status: AccreditationStatus | None
+    level: str | None
+    conditions: str | None
+    expires_on: date | None
+
+    @property
+    def found(self) -> bool:
+        return self.name is not None
+
+    def cells(self, levels: dict[str, str]) -> tuple[str, ...]:
+        if not self.found:
+            return (self.number, "", "Not on the register", "", "", "")
+        return (
+            self.number,
+            self.name or "",
+            self.status.label if self.status else "",
+            levels.get(self.level or "", self.level or ""),
+            self.conditions or "",
+            self.expires_on.isoformat() if self.expires_on else "",
+        )
+
+
+def check_numbers(numbers: Sequence[str]) -> list[CheckedNumber]:
+    """Each number as given, with its register entry or as not on the register: one query."""
+    found: dict[str, CheckedNumber] = {}
+    if numbers:
+        rows = db.session.execute(
+            sa.select(
+                AccreditationRecord.number,
+                User.name,
+                AccreditationRecord.status,
+                AccreditationRecord.level,
+                AccreditationRecord.conditions,
+                AccreditationRecord.expires_on,
+            )
+            .join(User, User.id == AccreditationRecord.user_id)
+            .where(AccreditationRecord.number.in_(list(numbers)))
+        )
+        for row in rows:
+            found[row[0]] = CheckedNumber(*row)
+    return [found.get(n) or CheckedNumber(n, None, None, None, None, None) for n in numbers]
+
+
+# The conflict pre-check
+
+
+@dataclass(frozen=True)
+class ConflictLine:
+    organisation: str
+    connection: str
+    started_on: date | None
+    ended_on: date | None
+
+    @property
+    def dates(self) -> str:
+        start = f"from {_day(self.started_on)}" if self.started_on else "start not given"
+        end = f"to {_day(self.ended_on)}" if self.ended_on else "continuing"
+        return f"{start} {end}"
+
+
+@dataclass(frozen=True)
+class PreCheck:
+    number: str
+    name: str
+    status: AccreditationStatus
+    checked: list[str]
+    conflicts: list[ConflictLine]
+    independence: str | None
+
+
+def pre_check(
+    number: str, *, partnership_id: int | None, agencies: Sequence[int], today: date
+) -> PreCheck | None:
+    """A named reviewer's conflicts with the partnership and the case's agencies, each with
+    its dates, under the same three-year rule as the search; None for an unknown number."""
+    wanted = " ".join((number or "").split()).upper()
+    if not wanted or len(wanted) > 32:
+        return None
+    found = db.session.execute(
+        sa.select(
+            AccreditationRecord.user_id, User.name, AccreditationRecord.status, User.organisation_id
+        )
+        .join(User, User.id == AccreditationRecord.user_id)
+        .where(AccreditationRecord.number == wanted)
+    ).one_or_none()
+    if found is None:
+        return None
+    user_id, name, status, employer_id = found
+    roots = [*([partnership_id] if partnership_id is not None else []), *agencies]
+    orgs = conflict_organisations(roots[0], *roots[1:]) if roots else {}
+    own = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    lines: list[ConflictLine] = []
+    if orgs:
+        rows = db.session.execute(
+            sa.select(
+                Organisation.name,
+                DeclaredInterest.kind,
+                DeclaredInterest.started_on,
+                DeclaredInterest.ended_on,
+            )
+            .join(Organisation, Organisation.id == DeclaredInterest.organisation_id)
+            .where(
+                DeclaredInterest.user_id == user_id,
+                DeclaredInterest.organisation_id.in_(list(orgs)),
+                sa.or_(
+                    DeclaredInterest.ended_on.is_(None),
+                    DeclaredInterest.ended_on >= _conflict_cutoff(today),
+                ),
+            )
+            .order_by(Organisation.name, DeclaredInterest.started_on)
+        )
+        for org_name, kind, started_on, ended_on in rows:
+            line = ConflictLine(org_name, kind.label, started_on, ended_on)
+            if line not in lines:
+                lines.append(line)
+        if employer_id in orgs:
+            lines.append(ConflictLine(orgs[employer_id], "Works for it now", None, None))
+    return PreCheck(
+        number=wanted,
+        name=name,
+        status=status,
+        checked=list(orgs.values()),
+        conflicts=lines,
+        independence=independence_flags([user_id], own, today).get(user_id),
     )

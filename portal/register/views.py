@@ -3,6 +3,7 @@ and partnerships' search for a reviewer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from portal.core.permissions import Permission, public, require_permission
 from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
-from portal.register import bp, policies, queries, services
+from portal.register import bp, commissioning_queries, policies, queries, services
 from portal.register.forms import (
     AvailabilityForm,
     FindReviewerForm,
@@ -102,6 +103,9 @@ def show_my_entry() -> View:
         reference=reference(),
         kinds=TermKind,
         levels=queries.level_names(),
+        booked=commissioning_queries.booked_this_quarter(
+            [current_user.id], datetime.now(LONDON).date()
+        ).get(current_user.id, 0),
     )
 
 
@@ -204,6 +208,48 @@ def _only(values: list[str], allowed: set[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v in allowed))
 
 
+MAX_AGENCIES = 20
+
+
+@dataclass(frozen=True)
+class Agencies:
+    """The organisations a commissioner can add to a check, and those added (from the URL's
+    `agency` parameters), each with the address of the same page without it."""
+
+    options: list[tuple[int, str]]
+    chosen: list[tuple[int, str, str]]
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return tuple(org_id for org_id, _name, _url in self.chosen)
+
+
+def agencies_from_request(endpoint: str) -> Agencies:
+    own = current_user.organisation_id
+    names = {
+        org.id: org.name for org in organisation_queries.active_organisations() if org.id != own
+    }
+    raw = request.args.getlist("agency")
+    ids = list(
+        dict.fromkeys(int(v) for v in raw if v.isdigit() and len(v) < 10 and int(v) in names)
+    )[:MAX_AGENCIES]
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    chosen = []
+    for org_id in ids:
+        others = [str(other) for other in ids if other != org_id]
+        url = url_for(
+            endpoint,
+            **{k: v for k, v in args.items() if k not in {"agency", "page"}},
+            agency=others,
+        )
+        chosen.append((org_id, names[org_id], url))
+    options = sorted(
+        ((org_id, name) for org_id, name in names.items() if org_id not in ids),
+        key=lambda option: option[1].lower(),
+    )
+    return Agencies(options=options, chosen=chosen)
+
+
 @bp.route("/search")
 @require_permission(Permission.SEARCH_REGISTER)
 def find_reviewer() -> View:
@@ -217,6 +263,7 @@ def find_reviewer() -> View:
     form.languages.choices = ref.languages.choices()
     form.level.choices = [("", "Any level"), *levels.items()]
     form.sort.choices = list(queries.SORTS.items())
+    agencies = agencies_from_request("register.find_reviewer")
     # A GET form: only the date can be wrong, and then that filter alone is left out.
     valid = form.validate() if any(request.args.getlist("available_by")) else True
     filters = queries.SearchFilters(
@@ -230,6 +277,7 @@ def find_reviewer() -> View:
         capacity=bool(form.capacity.data),
         sort=form.sort.data if form.sort.data in queries.SORTS else "relevance",
         show_conflicts=request.args.get("show_conflicts") == "1",
+        agencies=agencies.ids,
     )
     if not valid:
         # Keep only the date's errors: the other filters cannot be wrong.
@@ -263,6 +311,7 @@ def find_reviewer() -> View:
         levels=levels,
         reference=ref,
         kinds=TermKind,
+        agencies=agencies,
         show_url=url_for("register.find_reviewer", **{**args, "show_conflicts": "1", "page": 1}),
         hide_url=url_for(
             "register.find_reviewer",

@@ -1,9 +1,11 @@
 """A commissioner finds an available reviewer with a specialism in their region, sees that a
-conflicted reviewer was left out and shows them; a member of the public checks the register
+conflicted reviewer was left out and shows them, shortlists the reviewer, asks whether they are
+available and records the commission once they accept; a member of the public checks the register
 and opens a verification page."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -19,6 +21,7 @@ from tests.e2e.conftest import (
     assert_accessible,
     expect_heading,
     sign_in,
+    sign_out,
     unique_email,
 )
 from tests.factories import make_entry, make_organisation, make_record, make_region, make_user
@@ -73,6 +76,8 @@ def _seed(live: LiveServer) -> dict[str, str]:
             "region": region.name,
             "soon": soon.isoformat(),
             "number": people["Ada Available"][1].number,
+            "reviewer": people["Ada Available"][0].email,
+            "partnership": partnership.name,
         }
 
 
@@ -132,4 +137,90 @@ def test_a_member_of_the_public_checks_the_register_and_opens_a_verification_pag
 
     page.goto("/register/CSPR-1999-00000")
     expect_heading(page, "This number is not on the register")
+    assert_accessible(page)
+
+
+def _date(page: Page, group: str, day: date) -> None:
+    fieldset = page.get_by_role("group", name=group)
+    fieldset.get_by_label("Day").fill(str(day.day))
+    fieldset.get_by_label("Month").fill(str(day.month))
+    fieldset.get_by_label("Year").fill(str(day.year))
+
+
+def test_a_commissioner_shortlists_asks_and_commissions_a_reviewer_who_accepts(
+    page: Page, live_server: LiveServer
+) -> None:
+    seed = _seed(live_server)
+    suffix = seed["suffix"]
+    name = f"Ada Available {suffix}"
+    sign_in(page, seed["commissioner"])
+    page.goto(f"/register/search?q={suffix}&capacity=y&sort=availability")
+    expect_heading(page, "Find a reviewer")
+    page.get_by_role("button", name=f"Shortlist {name}").click()
+    expect(page.get_by_text("Added to your shortlist.")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Your shortlist (1)").click()
+    expect_heading(page, "Your shortlist")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(rf"^Ask if available\W+{name}$")).click()
+    expect_heading(page, f"Ask {name} if they are available")
+    assert_accessible(page)
+    page.get_by_label("Local child safeguarding practice review (LCSPR)").check()
+    page.get_by_label("Message to the reviewer").fill("An invented case in an invented town.")
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.get_by_text(f"Your request has been sent to {name}.")).to_be_visible()
+    expect(page.get_by_text("Awaiting answer")).to_be_visible()
+    sign_out(page)
+
+    link = live_server.link_in_email(seed["reviewer"], "asks if you are available")
+    page.goto(link)
+    sign_in(page, seed["reviewer"])
+    expect_heading(page, f"Availability request from {seed['partnership']}")
+    assert_accessible(page)
+    start = date.fromisoformat(seed["soon"])
+    page.get_by_label("Yes").check()
+    _date(page, "If yes, when can you start?", start)
+    page.get_by_role("button", name="Send your answer").click()
+    expect_heading(page, "Availability requests")
+    expect(page.get_by_text("Available", exact=True)).to_be_visible()
+    assert_accessible(page)
+    sign_out(page)
+
+    live_server.email_to(seed["commissioner"], "has answered your availability request")
+    sign_in(page, seed["commissioner"])
+    page.goto("/register/shortlist")
+    page.get_by_role("link", name=re.compile(rf"^Record a commission\W+{name}$")).click()
+    expect_heading(page, f"Record a commission of {name}")
+    assert_accessible(page)
+    _date(page, "Expected end date", start + timedelta(days=180))
+    page.get_by_role("button", name="Record the commission").click()
+    expect(page.get_by_text(f"The commission of {name} has been recorded.")).to_be_visible()
+    assert_accessible(page)
+    live_server.email_to(seed["reviewer"], "A review has been commissioned from you")
+
+
+def test_a_commissioner_adds_an_agency_and_pre_checks_a_named_reviewer(
+    page: Page, live_server: LiveServer
+) -> None:
+    seed = _seed(live_server)
+    with live_server.app.app_context():
+        agency = make_organisation(name=f"Invented Academy Trust {seed['suffix']}")
+        agency_name = agency.name
+    sign_in(page, seed["commissioner"])
+    page.goto(f"/register/search?q={seed['suffix']}")
+    page.get_by_label("Add an agency").select_option(label=agency_name)
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("link", name=f"Remove {agency_name}")).to_be_visible()
+    assert "agency=" in page.url
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Check one reviewer for conflicts of interest").click()
+    expect_heading(page, "Check a reviewer for conflicts of interest")
+    page.get_by_label("Accreditation number").fill(seed["number"])
+    page.get_by_role("button", name="Check for conflicts").click()
+    expect(page.get_by_text("No conflict found")).to_be_visible()
+    expect(
+        page.get_by_text(f"Checked against: {seed['partnership']}, {agency_name}.")
+    ).to_be_visible()
     assert_accessible(page)

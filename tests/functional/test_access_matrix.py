@@ -206,6 +206,16 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "register.edit_profile":             (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
     "register.edit_availability":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
     "register.find_reviewer":            (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
+    "register.show_shortlist":           (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
+    "register.add_to_shortlist":         (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
+    "register.remove_from_shortlist":    (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
+    "register.request_availability":     (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
+    "register.record_commission":        (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
+    "register.employer_check":           (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
+    "register.download_employer_check":  (LOGIN, DENY,  DENY,  DENY,  DENY,  ACT,   DENY,  DENY),
+    "register.check_conflicts":          (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
+    "register.list_requests":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "register.answer_request":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
 }
 # fmt: on
 
@@ -223,6 +233,9 @@ TRIED_WITH_POST = {
     "applications.rate_feedback",
     "applications.remove_completed_review",
     "cpd.remove_evidence",
+    "register.add_to_shortlist",
+    "register.remove_from_shortlist",
+    "register.download_employer_check",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -244,6 +257,8 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "evidence_id": lambda: _cpd_evidence().id,
     "requirements_id": lambda: _draft_requirements().id,
     "number": lambda: make_record().number,
+    "reviewer_id": lambda: make_record().user_id,
+    "availability_request_id": lambda: _availability_request().id,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -301,6 +316,22 @@ def _allocation():
 def _information_request():
     request = InformationRequest(
         application=_application(), requested_by_id=_allocation().assessor_id, question="Why?"
+    )
+    db.session.add(request)
+    db.session.commit()
+    return request
+
+
+def _availability_request():
+    """A request from a partnership to someone else: nobody signed in here may answer it."""
+    from portal.register.commissioning_models import AvailabilityRequest, ReviewType
+
+    commissioner = make_user(roles=[Role.COMMISSIONER])
+    request = AvailabilityRequest(
+        partnership_id=commissioner.organisation_id,
+        reviewer_id=make_record().user_id,
+        requested_by_id=commissioner.id,
+        review_type=ReviewType.LCSPR,
     )
     db.session.add(request)
     db.session.commit()

@@ -433,3 +433,59 @@ def test_an_unknown_or_silly_number_is_not_found():
     assert queries.public_entry("CSPR-1999-99999") is None
     assert queries.public_entry("x" * 500) is None
     assert queries.public_entry("") is None
+
+
+# Agencies involved in a case, and the pre-check
+
+
+def test_agencies_added_to_a_search_exclude_reviewers_who_declared_them_within_three_years():
+    partnership = make_organisation()
+    school = make_organisation(name="Invented Academy Trust")
+    police = make_organisation(name="Invented Police Force Area")
+    declared, _ = _reviewer("Declared School")
+    _declare(declared, school, ended_on=CUTOFF)  # ended exactly three years ago: conflicts
+    older, _ = _reviewer("Older Link")
+    _declare(older, police, ended_on=date(2023, 6, 14))  # a day before: no longer
+    _reviewer("Clear Person")
+    plain = _names(_find(partnership))
+    assert {"Declared School", "Older Link", "Clear Person"} <= set(plain)
+    result = _find(partnership, agencies=(school.id, police.id))
+    names = _names(result)
+    assert "Declared School" not in names
+    assert {"Older Link", "Clear Person"} <= set(names)
+    assert result.conflicted == 1
+    assert "Invented Academy Trust" in result.conflict_organisations
+    shown = _find(partnership, agencies=(school.id,), show_conflicts=True)
+    row = next(r for r in shown.page.rows if r.name == "Declared School")
+    assert row.conflicts == [
+        "Declared Invented Academy Trust: carried out a review or audit for it, until 15 June 2023"
+    ]
+
+
+def test_an_agency_merged_into_another_still_counts():
+    old_trust = make_organisation(name="Old Invented Trust")
+    new_trust = make_organisation(name="New Invented Trust")
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    organisations.merge_organisations(admin, old_trust, new_trust)
+    db.session.commit()
+    linked, _ = _reviewer("Linked To Old")
+    _declare(linked, old_trust)
+    assert "Linked To Old" not in _names(_find(agencies=(new_trust.id,)))
+
+
+def test_the_pre_check_lists_each_conflict_with_its_dates_or_says_none():
+    partnership = make_organisation(name="Invented Partnership")
+    trust = make_organisation(name="Invented Hospital Trust")
+    person, record = _reviewer("Pre Checked")
+    _declare(person, trust, ended_on=date(2024, 3, 31))
+    found = queries.pre_check(
+        record.number.lower(), partnership_id=partnership.id, agencies=[trust.id], today=TODAY
+    )
+    assert found is not None
+    assert [(line.organisation, line.dates) for line in found.conflicts] == [
+        ("Invented Hospital Trust", "from 1 January 2019 to 31 March 2024")
+    ]
+    assert found.checked == ["Invented Partnership", "Invented Hospital Trust"]
+    none = queries.pre_check(record.number, partnership_id=partnership.id, agencies=[], today=TODAY)
+    assert none is not None and none.conflicts == []
+    assert queries.pre_check("CSPR-1999-0", partnership_id=None, agencies=[], today=TODAY) is None
