@@ -218,3 +218,52 @@ def load_demo_register(password: str, *, today: date | None = None) -> int:
         made += 1
     db.session.flush()
     return made
+
+
+def load_demo_commissions(*, today: date | None = None) -> int:
+    """The demo commissioner's partnership has shortlisted two reviewers: one accepted and
+    has been commissioned, the other has not answered yet."""
+    from portal.register import commissioning
+    from portal.register.commissioning_models import ReviewType
+
+    today = today or utcnow().date()
+    commissioner = db.session.scalar(sa.select(User).where(User.email == "commissioner@demo.test"))
+    if commissioner is None or commissioner.organisation_id is None:
+        return 0
+    made = 0
+    for email, commission in (
+        ("marguerite.okafor-lindqvist@demo.test", True),
+        ("anwen.prydderch@demo.test", False),
+    ):
+        reviewer = db.session.scalar(sa.select(User).where(User.email == email))
+        if reviewer is None:
+            continue
+        commissioning.add_to_shortlist(commissioner, reviewer.id)
+        request = commissioning.request_availability(
+            commissioner,
+            reviewer.id,
+            review_type=ReviewType.LCSPR,
+            wanted_from=today + timedelta(days=30),
+            message="An invented review of neglect in a family known to several agencies.",
+        )
+        if commission:
+            commissioning.answer_request(
+                reviewer,
+                request,
+                available=True,
+                can_start_on=today + timedelta(days=30),
+                note="I can start then.",
+                version_id=None,
+            )
+            commissioning.record_commission(
+                commissioner,
+                reviewer.id,
+                commissioning.CommissionDetails(
+                    review_type=ReviewType.LCSPR,
+                    starts_on=today + timedelta(days=30),
+                    expected_end_on=today + timedelta(days=210),
+                ),
+            )
+        made += 1
+    db.session.flush()
+    return made

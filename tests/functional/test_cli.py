@@ -114,6 +114,10 @@ def test_demo_load_adds_applications_in_every_state(app):
     assert records["yusra.pennington@demo.test"].status is AccreditationStatus.PROVISIONAL
     assert db.session.scalar(sa.select(sa.func.count(MentorPairing.id))) == 1
     from portal.applications.models import ApplicationKind
+    from portal.register.commissioning_models import AvailabilityRequest, Commission
+
+    assert db.session.scalar(sa.select(sa.func.count(Commission.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(AvailabilityRequest.id))) == 2
 
     assert db.session.scalar(
         sa.select(sa.func.count(Application.id)).where(Application.kind == ApplicationKind.RENEWAL)
