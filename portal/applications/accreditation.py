@@ -19,6 +19,7 @@ from portal.applications.models import (
 from portal.auth import services as accounts
 from portal.auth.models import User
 from portal.core.audit import record_event
+from portal.core.dates import add_years
 from portal.core.db import utcnow
 from portal.core.email import queue_email
 from portal.core.errors import ConcurrentEdit, DomainError, InvalidTransition
@@ -41,13 +42,6 @@ RECORD_MOVES: dict[AccreditationStatus, frozenset[AccreditationStatus]] = {
 }
 
 STALE = "Someone else changed this accreditation while you were looking at it. Check it again."
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def log_status(

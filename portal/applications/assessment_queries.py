@@ -23,6 +23,7 @@ from portal.applications.models import (
     Score,
 )
 from portal.auth.models import RoleGrant, User
+from portal.core.dates import add_years
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.framework.models import Competency
@@ -30,13 +31,6 @@ from portal.framework.models import Competency
 # Declared connections that ended longer ago than this no longer conflict.
 CONFLICT_YEARS = 3
 ASSESSING_ROLES = (Role.ASSESSOR, Role.QA_LEAD)
-
-
-def years_before(today: date, years: int) -> date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
 
 
 # Who may be allocated
@@ -100,7 +94,7 @@ def open_loads(user_ids: Collection[int]) -> dict[int, int]:
 def declared_organisations(application: Application, today: date) -> dict[int, str]:
     """The organisations the applicant declared that still count: continuing, or ended in
     the last three years."""
-    cutoff = years_before(today, CONFLICT_YEARS)
+    cutoff = add_years(today, -CONFLICT_YEARS)
     return {
         interest.organisation_id: interest.organisation.name
         for interest in application.interests
@@ -121,7 +115,7 @@ def conflicts_of(
     referees = {r.email.lower(): r for r in application.referees}
     own: dict[int, list[int]] = {}
     if declared and people:
-        cutoff = years_before(today, CONFLICT_YEARS)
+        cutoff = add_years(today, -CONFLICT_YEARS)
         rows = db.session.execute(
             sa.select(DeclaredInterest.user_id, DeclaredInterest.organisation_id)
             .where(

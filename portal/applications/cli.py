@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from flask.cli import with_appcontext
 
 from portal.applications import accreditation, assessment, services
-from portal.core.templating import LONDON
+from portal.core.dates import today_in_england
 from portal.extensions import db
 
 
@@ -39,6 +37,6 @@ def lapse_accreditations() -> None:
 @with_appcontext
 def remind_assessors() -> None:
     """Remind assessors of allocations due in two working days or overdue (safe to repeat)."""
-    sent = assessment.remind_assessors(today=datetime.now(LONDON).date())
+    sent = assessment.remind_assessors(today=today_in_england())
     db.session.commit()
     click.echo(f"Sent {sent} reminder{'s' if sent != 1 else ''} to assessors.")

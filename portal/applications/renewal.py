@@ -22,6 +22,7 @@ from portal.applications.models import (
 )
 from portal.applications.services import _audit, _own_draft, _touch, reference_prefix
 from portal.auth.models import User
+from portal.core.dates import add_months
 from portal.core.errors import DomainError, InvalidTransition, NotPermitted
 from portal.cpd import queries as cpd_queries
 from portal.extensions import db
@@ -29,18 +30,6 @@ from portal.framework.queries import published_framework
 from portal.organisations.models import Organisation
 
 REVIEW_ROLES = {"lead": "Lead reviewer", "co_lead": "Co-lead reviewer"}
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
 
 
 @dataclass(frozen=True)

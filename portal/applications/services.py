@@ -32,6 +32,7 @@ from portal.applications.workflow import Mover, move_for
 from portal.auth.models import User
 from portal.auth.queries import users_with_role
 from portal.core.audit import diff, record_event
+from portal.core.dates import add_years
 from portal.core.db import utcnow
 from portal.core.email import queue_email
 from portal.core.errors import ConcurrentEdit, DomainError, InvalidTransition, NotPermitted
@@ -257,7 +258,7 @@ def add_interest(
 ) -> DeclaredInterest:
     """Declare an organisation worked for or with; each organisation once per application."""
     _own_draft(actor, application)
-    if ended_on is not None and ended_on < _years_ago(today, 3):
+    if ended_on is not None and ended_on < add_years(today, -3):
         raise DomainError(
             "You only need to declare connections that continued in the last 3 years",
             field="ended_on",
@@ -281,13 +282,6 @@ def add_interest(
     _audit(actor, application, "interest_declared", f"Declared an interest in {organisation.name}")
     db.session.flush()
     return interest
-
-
-def _years_ago(today: date, years: int) -> date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
 
 
 def remove_interest(actor: User, application: Application, interest: DeclaredInterest) -> None:

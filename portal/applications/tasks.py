@@ -13,6 +13,7 @@ from portal.applications.models import (
     ApplicationRoute,
     RegistrationBody,
 )
+from portal.core.dates import add_years
 from portal.framework.models import Competency
 
 
@@ -111,13 +112,6 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def progress(
     application: Application,
     competencies: Sequence[Competency],
@@ -198,7 +192,7 @@ def progress(
     need(
         "dbs-check",
         a.dbs_issued_on is not None
-        and a.dbs_issued_on < _years_before(today, DBS_MAX_AGE_YEARS)
+        and a.dbs_issued_on < add_years(today, -DBS_MAX_AGE_YEARS)
         and not a.dbs_update_service,
         f"Your DBS certificate is more than {DBS_MAX_AGE_YEARS} years old and not on the "
         "Update Service: get a new one",

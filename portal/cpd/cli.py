@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from portal.core.dates import today_in_england
 from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
-from portal.core.templating import LONDON
 from portal.cpd import services
 from portal.cpd.models import RequirementStatus
 from portal.cpd.schema import REQUIREMENTS_DIR, parse_requirements, requirement_files
@@ -128,7 +128,7 @@ def load_all_requirements(schemes_dir: Path, requirements_dir: Path) -> None:
 def send_reminders(today: datetime | None) -> None:
     """Email reviewers whose CPD year ends in 90, 30 or 7 days and who have not met its
     requirements (run daily; each reminder is sent once)."""
-    day: date = today.date() if today else datetime.now(LONDON).date()
+    day: date = today.date() if today else today_in_england()
     sent = services.send_reminders(today=day)
     db.session.commit()
     click.echo(f"Sent {sent} CPD reminder{'s' if sent != 1 else ''}.")

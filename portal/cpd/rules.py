@@ -10,20 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from portal.core.dates import add_years
 from portal.cpd.schema import RequirementDocument
 
 # Hours are kept in quarter hours: 0.25 to 200 hours for one activity.
 MIN_QUARTERS = 1
 MAX_QUARTERS = 800
 MAX_HOURS = MAX_QUARTERS // 4
-
-
-def add_years(day: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February in other years."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from portal.cpd.rules import add_years
+from portal.core.dates import add_years
 
 DEFAULT_PERCENT = Decimal("5")
 MIN_PERCENT = Decimal("2.5")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 from flask import (
     abort,
@@ -24,10 +24,10 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.applications.models import AccreditationRecord
+from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
-from portal.core.templating import LONDON
 from portal.core.uploads import UploadStore
 from portal.cpd import bp, policies, queries, services
 from portal.cpd.diff import diff_requirements
@@ -68,10 +68,6 @@ STALE_REQUIREMENTS = (
 )
 
 
-def _today() -> date:
-    return datetime.now(LONDON).date()
-
-
 def _store() -> UploadStore:
     return UploadStore(current_app.config["UPLOAD_DIR"])
 
@@ -98,7 +94,9 @@ def _load_own_entry(entry_id: int) -> CpdEntry:
 
 def _locked(entry: CpdEntry) -> bool:
     record = entry.record
-    return is_locked(cpd_years(record.starts_on, record.expires_on), entry.counts_on, _today())
+    return is_locked(
+        cpd_years(record.starts_on, record.expires_on), entry.counts_on, today_in_england()
+    )
 
 
 def _apply_error(form: FlaskForm, exc: DomainError) -> None:
@@ -134,13 +132,13 @@ def show_progress() -> View:
     record = _own_record()
     if record is None:
         return render_template("cpd/show_progress.html", record=None)
-    state = queries.progress(record, today=_today())
+    state = queries.progress(record, today=today_in_england())
     return render_template(
         "cpd/show_progress.html",
         record=record,
         progress=state,
         entries=queries.entries_of(record.id),
-        today=_today(),
+        today=today_in_england(),
         activity_labels=ACTIVITY_LABELS,
         format_hours=format_hours,
     )
@@ -202,7 +200,7 @@ def _entry_page(
                         confirmed_anonymous=bool(form.confirm_anonymous.data),
                         allowed_competencies=allowed,
                         version_id=form.seen_version,
-                        today=_today(),
+                        today=today_in_england(),
                     )
                 )
             else:
@@ -216,7 +214,7 @@ def _entry_page(
                         confirmed_anonymous=bool(form.confirm_anonymous.data),
                         allowed_competencies=allowed,
                         version_id=form.seen_version,
-                        today=_today(),
+                        today=today_in_england(),
                     )
                 )
 
@@ -309,7 +307,7 @@ def list_evidence(entry_id: int) -> View:
                 filename=upload.filename or "",
                 stream=upload.stream,
                 store=store,
-                today=_today(),
+                today=today_in_england(),
             )
             stored.append(evidence.storage_key)
 
@@ -369,7 +367,7 @@ def remove_evidence(entry_id: int, evidence_id: int) -> View:
         outcome = _run(
             form,
             lambda: keys.append(
-                services.remove_evidence(current_user, entry, evidence, today=_today())
+                services.remove_evidence(current_user, entry, evidence, today=today_in_england())
             ),
         )
         if outcome is True:
@@ -401,7 +399,7 @@ def _import_context(record: AccreditationRecord) -> ImportContext:
         expires_on=record.expires_on,
         years=cpd_years(record.starts_on, record.expires_on),
         competencies={c.code for c in queries.competencies_for(record)},
-        today=_today(),
+        today=today_in_england(),
     )
 
 
@@ -556,10 +554,10 @@ def print_record() -> View:
     return render_template(
         "cpd/print_record.html",
         record=record,
-        progress=queries.progress(record, today=_today()),
+        progress=queries.progress(record, today=today_in_england()),
         entries=list(reversed(queries.entries_of(record.id))),
         choices={c.code: c for c in queries.competencies_for(record)},
-        today=_today(),
+        today=today_in_england(),
         format_hours=format_hours,
         activity_labels=ACTIVITY_LABELS,
     )
@@ -600,7 +598,7 @@ def add_feedback() -> View:
                 summary=form.summary.data or "",
                 reflection=form.reflection.data or "",
                 confirmed_anonymous=bool(form.confirm_anonymous.data),
-                today=_today(),
+                today=today_in_england(),
             ),
         )
         if outcome is True:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,8 +14,9 @@ from portal.applications import accreditation_queries, assessment_queries, renew
 from portal.applications import queries as application_queries
 from portal.applications.models import CLOSED_STATUSES, ApplicationStatus
 from portal.auth.models import User
+from portal.core.dates import today_in_england
 from portal.core.permissions import Role
-from portal.core.templating import LONDON, format_date
+from portal.core.templating import format_date
 from portal.cpd import queries as cpd_queries
 from portal.extensions import db
 from portal.register import queries as register_queries
@@ -70,7 +71,7 @@ def dashboard_panels(
     today: date | None = None,
 ) -> list[RolePanel]:
     """One panel per role the user holds, each saying what to do next."""
-    today = today or datetime.now(LONDON).date()
+    today = today or today_in_england()
     panels: list[RolePanel] = []
     roles = user.roles
     if Role.ADMINISTRATOR in roles:

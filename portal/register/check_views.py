@@ -3,14 +3,12 @@ page and as CSV), and one named reviewer's conflicts of interest before approach
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.dates import today_in_england
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 from portal.register import bp, queries
 from portal.register.employer_check import (
     CheckInputError,
@@ -89,7 +87,7 @@ def check_conflicts() -> View:
                 typed,
                 partnership_id=current_user.organisation_id,
                 agencies=agencies.ids,
-                today=datetime.now(LONDON).date(),
+                today=today_in_england(),
             )
             if result is None:
                 form.number.errors = ["This number is not on the register"]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.applications import accreditation_queries
-from portal.applications.assessment_queries import CONFLICT_YEARS, years_before
+from portal.applications.assessment_queries import CONFLICT_YEARS
 from portal.applications.models import (
     CURRENT_ACCREDITATION,
     AccreditationRecord,
@@ -25,6 +25,7 @@ from portal.applications.models import (
 )
 from portal.applications.queries import Page
 from portal.auth.models import User
+from portal.core.dates import add_years
 from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.framework.models import Scheme
@@ -417,7 +418,7 @@ def conflict_organisations(partnership_id: int, *others: int) -> dict[int, str]:
 
 def _conflict_cutoff(today: date) -> date:
     """Connections that ended on or after this day still conflict."""
-    return years_before(today, CONFLICT_YEARS)
+    return add_years(today, -CONFLICT_YEARS)
 
 
 def _conflicted(org_ids: Collection[int], today: date) -> sa.ColumnElement[bool]:

@@ -4,17 +4,16 @@ and partnerships' search for a reviewer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, public, require_permission
-from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 from portal.register import bp, commissioning_queries, policies, queries, services
@@ -103,9 +102,9 @@ def show_my_entry() -> View:
         reference=reference(),
         kinds=TermKind,
         levels=queries.level_names(),
-        booked=commissioning_queries.booked_this_quarter(
-            [current_user.id], datetime.now(LONDON).date()
-        ).get(current_user.id, 0),
+        booked=commissioning_queries.booked_this_quarter([current_user.id], today_in_england()).get(
+            current_user.id, 0
+        ),
     )
 
 
@@ -288,7 +287,7 @@ def find_reviewer() -> View:
     result = queries.find_reviewers(
         filters,
         partnership_id=partnership_id,
-        today=datetime.now(LONDON).date(),
+        today=today_in_england(),
         page=_page_number(),
     )
     if filters.show_conflicts and result.conflicted:

@@ -3,8 +3,6 @@ the two assessments disagree."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,14 +13,10 @@ from portal.applications.assessment_forms import AllocateAssessorsForm, Allocate
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.views.applicant import _commit_or_error
 from portal.auth.models import User
+from portal.core.dates import today_in_england
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 
 View = str | Response | tuple[str, int]
-
-
-def _today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def _load(application_id: int) -> Application:
@@ -57,7 +51,7 @@ def allocate_assessors(application_id: int) -> View:
     if application.status is not ApplicationStatus.SUBMITTED:
         flash(f"Application {application.reference} does not need assessors now.")
         return _back(application)
-    found = aq.candidates(application, today=_today())
+    found = aq.candidates(application, today=today_in_england())
     form = AllocateAssessorsForm()
     form.first_assessor.choices = _choices(found)
     form.second_assessor.choices = _choices(found)
@@ -76,7 +70,7 @@ def allocate_assessors(application_id: int) -> View:
                 application,
                 first,
                 second,
-                today=_today(),
+                today=today_in_england(),
             ),
         ):
             flash(f"Allocated two assessors to {application.reference}.", "success")
@@ -102,7 +96,7 @@ def allocate_moderator(application_id: int) -> View:
     assessors = aq.assessment_allocations(application.id)
     found = aq.candidates(
         application,
-        today=_today(),
+        today=today_in_england(),
         excluded={a.assessor_id: "Assessed this application" for a in assessors},
     )
     form = AllocateModeratorForm()
@@ -117,7 +111,7 @@ def allocate_moderator(application_id: int) -> View:
                 current_user,
                 application,
                 moderator,
-                today=_today(),
+                today=today_in_england(),
             ),
         ):
             flash(f"Allocated a moderator to {application.reference}.", "success")

@@ -4,7 +4,6 @@ and the application page that everyone allowed to see it shares."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
@@ -47,19 +46,15 @@ from portal.applications.models import (
     RegistrationBody,
 )
 from portal.applications.tasks import progress, tasks_for
+from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 from portal.core.uploads import UploadStore
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 
 View = str | Response | tuple[str, int]
-
-
-def _today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def _store() -> UploadStore:
@@ -113,7 +108,7 @@ def list_applications() -> View:
         "applications/list_applications.html",
         applications=queries.applications_of(current_user.id),
         schemes=queries.open_schemes(),
-        renewable=renewal.renewable_record(current_user, today=_today()),
+        renewable=renewal.renewable_record(current_user, today=today_in_england()),
     )
 
 
@@ -148,8 +143,8 @@ def show_application(application_id: int) -> View:
     state = progress(
         application,
         competencies,
-        today=_today(),
-        cpd_met=services.cpd_met(application, _today()),
+        today=today_in_england(),
+        cpd_met=services.cpd_met(application, today_in_england()),
     )
     is_admin = current_user.has_permission(Permission.MANAGE_APPLICATIONS)
     # Assessors see the answers, never the outcome: a calibration exercise must stay blind.
@@ -169,7 +164,7 @@ def show_application(application_id: int) -> View:
         and latest is not None
         and not latest.on_appeal
         and appealable(latest)
-        and _today() <= latest.appeal_by,
+        and today_in_england() <= latest.appeal_by,
         application=application,
         competencies=competencies,
         assessed=queries.self_assessment_map(application),
@@ -329,7 +324,7 @@ def edit_dbs_check(application_id: int) -> View:
 
     def save(form: Any) -> dict[str, Any]:
         issued = form.dbs_issued_on.data
-        if issued is not None and issued > _today():
+        if issued is not None and issued > today_in_england():
             raise DomainError(
                 "The date of issue must be today or in the past", field="dbs_issued_on"
             )
@@ -377,7 +372,7 @@ def list_interests(application_id: int) -> View:
                 details=form.details.data or "",
                 started_on=form.started_on.data,
                 ended_on=form.ended_on.data,
-                today=_today(),
+                today=today_in_england(),
             ),
         ):
             flash(f"Declared your connection with {organisation.name}.", "success")
@@ -678,8 +673,8 @@ def check_answers(application_id: int) -> View:
     state = progress(
         application,
         competencies,
-        today=_today(),
-        cpd_met=services.cpd_met(application, _today()),
+        today=today_in_england(),
+        cpd_met=services.cpd_met(application, today_in_england()),
     )
     form = SubmitForm(data={"version_id": application.version_id})
     if form.validate_on_submit() and _commit_or_error(
@@ -690,7 +685,7 @@ def check_answers(application_id: int) -> View:
             competencies,
             declaration=bool(form.declaration.data),
             version_id=form.seen_version,
-            today=_today(),
+            today=today_in_england(),
         ),
     ):
         return redirect(

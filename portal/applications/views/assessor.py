@@ -3,8 +3,6 @@ answers, a score per competency, the recommendation, and questions for the appli
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -25,14 +23,10 @@ from portal.applications.models import (
     Outcome,
 )
 from portal.applications.views.applicant import _commit_or_error
+from portal.core.dates import today_in_england
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 
 View = str | Response | tuple[str, int]
-
-
-def _today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def _load(allocation_id: int) -> tuple[Allocation, Application]:
@@ -73,7 +67,7 @@ def _closed_redirect(allocation: Allocation, application: Application) -> Respon
 @bp.route("/assessments")
 @require_permission(Permission.ASSESS_APPLICATIONS)
 def list_assessments() -> View:
-    rows = aq.assessor_queue(current_user.id, today=_today())
+    rows = aq.assessor_queue(current_user.id, today=today_in_england())
     return render_template(
         "applications/list_assessments.html",
         waiting=[r for r in rows if r.open],
@@ -106,7 +100,7 @@ def show_assessment(allocation_id: int) -> View:
         agency_labels=AGENCY_LABELS,
         levels=assessment.level_codes(application),
         scale={int(step["score"]): step for step in application.framework.scale},
-        today=_today(),
+        today=today_in_england(),
     )
 
 

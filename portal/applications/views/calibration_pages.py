@@ -3,8 +3,6 @@ of assessors' feedback."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -14,18 +12,14 @@ from portal.applications.agreement import agreement as overall
 from portal.applications.agreement import by_assessor, by_competency, pairs_from
 from portal.applications.forms import CalibrationForm, RateFeedbackForm
 from portal.applications.models import FeedbackRating
+from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 from portal.extensions import db
 
 View = str | Response | tuple[str, int]
 LEVELS = [1, 2, 3, 4]
-
-
-def _today() -> date:
-    return datetime.now(LONDON).date()
 
 
 @bp.route("/calibration")
@@ -62,7 +56,9 @@ def send_for_calibration() -> View:
                 raise DomainError("Select the application", field="application")
             if assessor is None:
                 raise DomainError("Select the assessor", field="assessor")
-            calibration.send_for_calibration(current_user, application, assessor, today=_today())
+            calibration.send_for_calibration(
+                current_user, application, assessor, today=today_in_england()
+            )
         except DomainError as exc:
             db.session.rollback()
             apply_domain_error(form, exc.message, exc.field)

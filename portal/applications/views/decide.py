@@ -4,7 +4,6 @@ involved before hears the appeal."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -19,18 +18,14 @@ from portal.applications.models import (
     ApplicationStatus,
     Outcome,
 )
+from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.framework.models import Competency
 
 View = str | Response | tuple[str, int]
-
-
-def _today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def _load(application_id: int) -> Application:
@@ -91,7 +86,7 @@ def record_decision(application_id: int) -> View:
                 application,
                 _decision_input(form),
                 competencies,
-                today=_today(),
+                today=today_in_england(),
             ),
         )
     ):
@@ -124,7 +119,7 @@ def lodge_appeal(application_id: int) -> View:
     if form.validate_on_submit() and _run(
         form,
         lambda: decisions.lodge_appeal(
-            current_user, application, grounds=form.grounds.data or "", today=_today()
+            current_user, application, grounds=form.grounds.data or "", today=today_in_england()
         ),
     ):
         flash(
@@ -160,7 +155,7 @@ def hear_appeal(application_id: int) -> View:
                 reasons=form.appeal_reasons.data or "",
                 new_decision=_decision_input(form) if outcome is AppealOutcome.UPHELD else None,
                 competencies=competencies,
-                today=_today(),
+                today=today_in_england(),
             ),
         ):
             flash(f"The appeal on {application.reference} has been heard.")

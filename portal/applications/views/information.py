@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -12,14 +10,10 @@ from portal.applications import assessment, bp, policies, queries
 from portal.applications import assessment_queries as aq
 from portal.applications.assessment_forms import InformationResponseForm
 from portal.applications.views.applicant import _commit_or_error
+from portal.core.dates import today_in_england
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 
 View = str | Response | tuple[str, int]
-
-
-def _today() -> date:
-    return datetime.now(LONDON).date()
 
 
 @bp.route(
@@ -44,7 +38,7 @@ def answer_information_request(application_id: int, request_id: int) -> View:
     if form.validate_on_submit() and _commit_or_error(
         form,
         lambda: assessment.answer_information_request(
-            current_user, info_request, response=form.response.data or "", today=_today()
+            current_user, info_request, response=form.response.data or "", today=today_in_england()
         ),
     ):
         flash("Your answer has been sent to your assessors.", "success")

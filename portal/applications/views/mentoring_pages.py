@@ -3,18 +3,16 @@ supervision sessions; both see the log."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.applications import accreditation_queries, bp, mentoring
 from portal.applications.forms import PairMentorForm, SupervisionForm
+from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 from portal.extensions import db
 
 View = str | Response | tuple[str, int]
@@ -78,7 +76,7 @@ def show_mentoring(pairing_id: int) -> View:
                 minutes=int(form.minutes.data or 0),
                 focus=form.focus.data or "",
                 notes=form.notes.data or "",
-                today=datetime.now(LONDON).date(),
+                today=today_in_england(),
             )
         except DomainError as exc:
             db.session.rollback()

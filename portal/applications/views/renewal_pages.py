@@ -3,7 +3,6 @@ completed in the term, and write the renewal statement."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -20,21 +19,17 @@ from portal.applications.views.applicant import (
     _section,
     _submitted_redirect,
 )
+from portal.core.dates import today_in_england
 from portal.core.permissions import Permission, require_permission
-from portal.core.templating import LONDON
 from portal.organisations import queries as organisation_queries
 
 View = str | Response | tuple[str, int]
 
 
-def _today() -> date:
-    return datetime.now(LONDON).date()
-
-
 @bp.route("/applications/renew", methods=["GET", "POST"])
 @require_permission(Permission.APPLY)
 def start_renewal() -> View:
-    today = _today()
+    today = today_in_england()
     record = renewal.renewable_record(current_user, today=today)
     form = FlaskForm()
     if record is not None and form.validate_on_submit():
@@ -55,7 +50,7 @@ def start_renewal() -> View:
 @require_permission(Permission.APPLY)
 def show_cpd_record(application_id: int) -> View:
     application = _load_draft(application_id)
-    summary = renewal.cpd_for(application, today=_today())
+    summary = renewal.cpd_for(application, today=today_in_england())
     if summary is None:
         abort(404)
     return render_template(
@@ -98,7 +93,7 @@ def list_completed_reviews(application_id: int) -> View:
                 partnership=partnership,
                 year=int(form.year.data or 0),
                 role=form.role.data or "",
-                today=_today(),
+                today=today_in_england(),
             ),
         ):
             flash(f"Added {form.title.data}.", "success")
