@@ -94,10 +94,30 @@ def _register_core(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal import admin, applications, auth, cpd, framework, home, organisations, register
+    from portal import (
+        admin,
+        applications,
+        auth,
+        cpd,
+        framework,
+        home,
+        organisations,
+        peer_qa,
+        register,
+    )
 
     auth.init_app(app)
-    for feature in (auth, home, admin, organisations, framework, applications, cpd, register):
+    for feature in (
+        auth,
+        home,
+        admin,
+        organisations,
+        framework,
+        applications,
+        cpd,
+        register,
+        peer_qa,
+    ):
         app.register_blueprint(feature.bp)
 
 
@@ -109,6 +129,7 @@ def _register_cli(app: Flask) -> None:
     from portal.demo.cli import demo_cli
     from portal.framework.cli import framework_cli, schemes_cli
     from portal.organisations.cli import organisations_cli
+    from portal.peer_qa.cli import peer_qa_cli
 
     app.cli.add_command(outbox_cli)
     app.cli.add_command(users_cli)
@@ -118,3 +139,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(framework_cli)
     app.cli.add_command(applications_cli)
     app.cli.add_command(cpd_cli)
+    app.cli.add_command(peer_qa_cli)
