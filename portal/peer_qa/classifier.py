@@ -187,7 +187,7 @@ def _choose(
             if code == class_
         ]
         evidence[option.code] = found
-        totals[option.code] = round(sum(e.weight for e in found), 4)
+        totals[option.code] = float(round(sum(e.weight for e in found), 4))
     scores = tuple((code, totals.get(code, 0.0)) for code in choice.tie_break)
     best = max(totals.values(), default=0.0)
     if best <= 0:
@@ -311,8 +311,8 @@ def analyse_report(text: str, rules: RecommendationRules) -> ReportAnalysis:
         words = len(paragraph.split())
         chronology = _side(report.chronology, paragraph, "chronology")
         analysis = _side(report.analysis, paragraph, "analysis")
-        chronology_score = round(sum(e.weight for e in chronology), 4)
-        analysis_score = round(sum(e.weight for e in analysis), 4)
+        chronology_score = float(round(sum(e.weight for e in chronology), 4))
+        analysis_score = float(round(sum(e.weight for e in analysis), 4))
         kind = "other"
         if words >= report.min_words:
             counted += words

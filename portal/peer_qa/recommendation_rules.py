@@ -382,9 +382,9 @@ def _version_key(path: Path) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
-def rules_files(folder: Path = RULES_DIR) -> list[Path]:
-    """The versions shipped, oldest first."""
-    return sorted(folder.glob("*.yaml"), key=_version_key)
+def rules_files(folder: Path | None = None) -> list[Path]:
+    """The versions shipped (or in `folder`), oldest first."""
+    return sorted((folder or RULES_DIR).glob("*.yaml"), key=_version_key)
 
 
 @functools.cache
