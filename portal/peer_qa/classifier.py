@@ -260,8 +260,8 @@ def paragraphs(text: str) -> list[str]:
 
     Blank lines separate paragraphs. Text taken from a PDF often has none, only wrapped lines:
     there a line that ends a sentence and is clearly shorter than the longest line of its block
-    ends a paragraph, and a list item or a short line without a full stop (a heading) stands on
-    its own.
+    ends a paragraph, a list item starts one, and a short line without a full stop, neither
+    starting nor followed by a line starting in lower case (a heading), stands on its own.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     found: list[str] = []
@@ -274,8 +274,15 @@ def paragraphs(text: str) -> list[str]:
             continue
         longest = max(len(line) for line in lines)
         current: list[str] = []
-        for line in lines:
-            heading = len(line) < 0.6 * longest and not _SENTENCE_END.search(line)
+        for index, line in enumerate(lines):
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            heading = (
+                len(line) < 0.6 * longest
+                and not _SENTENCE_END.search(line)
+                and not _LIST_MARKER.match(line)
+                and not line[:1].islower()
+                and not following[:1].islower()
+            )
             if current and (_LIST_MARKER.match(line) or heading):
                 found.append(_join(current))
                 current = []
