@@ -203,9 +203,18 @@ def _flag(flag: Flag, text: str, family: str) -> tuple[bool, list[Evidence]]:
     return raised, found if raised else []
 
 
+# "1.", "(a)", "R3:", "Recommendation 2:", a bullet: the list's, not the recommendation's.
+_LEADING_MARKER = re.compile(
+    r"^(?:recommendation\s+\w{1,4}\s*[:.)\-]\s*|R\d{1,2}\s*[:.)\-]?\s+"
+    r"|\(?\d{1,2}(?:\.\d{1,2})?[.):]\s+|\d{1,2}\.\d{1,2}\s+|\(?[a-z][.)]\s+|[\u2022\u25cf\u25aa*\-]\s+)",
+    re.IGNORECASE,
+)
+
+
 def classify(text: str, rules: RecommendationRules) -> Classification:
-    """Classify one recommendation by the rules (see the module's docstring for how)."""
-    clean = normalise(text)
+    """Classify one recommendation by the rules (see the module's docstring for how). A list
+    marker at its start ("1.", "R3:", "Recommendation 2:") is left out."""
+    clean = _LEADING_MARKER.sub("", normalise(text), count=1)
     class_, class_evidence, class_scores = _choose(rules.classes, clean, "class")
     modal = rules.modal.search(clean)
     level, level_evidence, level_scores = _choose(

@@ -153,7 +153,7 @@ def _parse(xml: bytes) -> Element:
         return fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise ExtractionError("The Word document contains XML that is not allowed") from exc
-    except (ParseError, ValueError) as exc:
+    except (ParseError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding
         raise ExtractionError("The Word document could not be read: it may be damaged") from exc
 
 
@@ -167,14 +167,19 @@ def _docx_text(data: bytes, limits: Limits) -> str:
             if document is None:
                 raise ExtractionError("The file is a zip archive, not a Word document (DOCX)")
             numbering = _read_part(archive, "word/numbering.xml", limits)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as exc:
-        # RuntimeError: an encrypted zip entry; the rest: a damaged archive.
-        raise ExtractionError("The Word document could not be read: it may be damaged") from exc
-    except NotImplementedError as exc:  # a compression method zipfile does not know
+    except ExtractionError:
+        raise
+    except Exception as exc:  # any failure reading a damaged archive, as for PDFs
+        # BadZipFile, but also ValueError (negative seeks), zlib.error, EOFError,
+        # RuntimeError (an encrypted entry), NotImplementedError (an unknown compression).
+        log.info("docx text extraction failed: %s", type(exc).__name__)
         raise ExtractionError("The Word document could not be read: it may be damaged") from exc
     formats = _numbering_formats(_parse(numbering)) if numbering else {}
     paragraphs = _Paragraphs(formats)
-    paragraphs.walk(_parse(document))
+    try:
+        paragraphs.walk(_parse(document))
+    except RecursionError as exc:  # Word nests a few levels; thousands is a hostile file
+        raise ExtractionError("The Word document is nested too deeply to be read") from exc
     text = "\n\n".join(p for p in paragraphs.found if p.strip())
     if len(text) > limits.max_characters:
         raise ExtractionError("The Word document holds more text than can be analysed")

@@ -257,3 +257,14 @@ def test_typographic_quotes_match_plain_ones(rules):
     result = classify("Children\u2019s social care should update its procedure.", rules)
     assert result.owner_named
     assert result.target_level == "agency"
+
+
+@pytest.mark.parametrize(
+    "marker", ["1. ", "(2) ", "R3: ", "Recommendation 4: ", "b) ", "\u2022 ", "12.1 "]
+)
+def test_a_list_marker_at_the_start_is_left_out(rules, marker):
+    text = "The partnership should fund a redesign of the front door."
+    result = classify(marker + text, rules)
+    assert result.text == text
+    assert result.owner_named
+    assert result == classify(text, rules)

@@ -4,6 +4,7 @@ encrypted, oversized and hostile files give a clear error, never a crash."""
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
 import pytest
@@ -246,3 +247,40 @@ def test_a_pdf_without_text_gives_empty_text():
     out = io.BytesIO()
     writer.write(out)
     assert extract_text(out.getvalue()) == ""
+
+
+def test_deeply_nested_or_oddly_encoded_xml_is_a_clear_error():
+    deep = "<w:r>" * 5000 + "<w:t>x</w:t>" + "</w:r>" * 5000
+    with pytest.raises(ExtractionError, match="nested too deeply"):
+        extract_text(_docx(f"<w:p>{deep}</w:p>"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "word/document.xml", '<?xml version="1.0" encoding="no-such-encoding"?><w:document/>'
+        )
+    with pytest.raises(ExtractionError, match="could not be read"):
+        extract_text(buffer.getvalue())
+
+
+def test_damaged_copies_of_real_files_never_crash():
+    # Seeded: the same 400 damaged files every run.
+    rng = random.Random(2026)
+    originals = [pdf_bytes(REPORT), docx_bytes(paragraphs=["Recommendations", "1. Act."] * 10)]
+    outcomes = set()
+    for _ in range(400):
+        damaged = bytearray(rng.choice(originals))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(damaged))
+            roll = rng.random()
+            if roll < 0.5:
+                damaged[at] = rng.randrange(256)
+            elif roll < 0.75:
+                del damaged[at : at + rng.randint(1, 50)]
+            else:
+                damaged[at:at] = rng.randbytes(rng.randint(1, 20))
+        try:
+            extract_text(bytes(damaged))
+            outcomes.add("read")
+        except ExtractionError:
+            outcomes.add("refused")
+    assert outcomes == {"read", "refused"}
