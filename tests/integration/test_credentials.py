@@ -359,3 +359,28 @@ def test_a_credential_for_a_term_starting_later_is_not_valid_yet():
 def test_bad_input_is_an_outcome_never_an_exception():
     for text in ["", "nonsense", "a.b.c", "\x00\x01", "é" * 100]:
         assert services.verify_credential(text).failure is Failure.MALFORMED
+
+
+# Commands
+
+
+def test_the_key_commands_create_rotate_and_list_keys_without_printing_secrets(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["credentials", "ensure-key"])
+    assert first.exit_code == 0, first.output
+    (key,) = queries.signing_keys()
+    assert key.kid in first.output
+    again = runner.invoke(args=["credentials", "ensure-key"])
+    assert again.exit_code == 0 and len(queries.signing_keys()) == 1
+    rotated = runner.invoke(args=["credentials", "rotate-key"])
+    assert rotated.exit_code == 0, rotated.output
+    keys = queries.signing_keys()
+    assert len(keys) == 2 and keys[0].kid in rotated.output
+    listed = runner.invoke(args=["credentials", "list-keys"])
+    assert listed.exit_code == 0
+    assert keys[0].kid in listed.output and keys[1].kid in listed.output
+    assert "Retired" in listed.output
+    for result in (first, again, rotated, listed):
+        assert "PRIVATE" not in result.output
+        assert all(k.encrypted_private_key[:20] not in result.output for k in keys)
+        assert all(str(k.public_jwk.get("x")) not in result.output for k in keys)
