@@ -146,8 +146,8 @@ def build_credential(
                 "achievementType": "License",
                 "name": f"{a.scheme_name}: {a.level_name}",
                 "description": (
-                    f"Accredited as {a.level_name} in the {a.scheme_name} scheme, assessed "
-                    f"against {a.framework_title} (version {a.framework_version})."
+                    f"{a.level_name} in the {a.scheme_name} scheme, assessed against "
+                    f"{a.framework_title} (version {a.framework_version})."
                 ),
                 "criteria": {
                     "narrative": (
@@ -164,7 +164,8 @@ def build_credential(
                         "targetCode": domain.code,
                         "targetFramework": f"{a.framework_title} (version {a.framework_version})",
                         "targetUrl": f"{a.framework_url}#domain-{domain.code}",
-                        "targetType": "CFItem",
+                        # A domain of the portal's own framework, not a CASE item.
+                        "targetType": "ext:CompetencyDomain",
                     }
                     for domain in a.domains
                 ],

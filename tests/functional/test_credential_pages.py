@@ -341,3 +341,35 @@ def test_the_verify_form_says_what_is_missing_or_wrong(client, data, expected):
     soup = page_checks(response, service_name=SERVICE_NAME)
     assert error_messages(soup) == expected
     assert soup.title.get_text().startswith("Error:")
+
+
+def test_a_downloaded_credential_verifies_offline_with_any_jose_library_and_the_key_set(client):
+    from joserfc import jws
+    from joserfc.jwk import KeySet
+
+    user, record = _reviewer()
+    credential = _issued(record)
+    services.rotate_key()  # the credential's key is now retired, and still published
+    db.session.commit()
+    sign_in_as(client, user)
+    token = client.get(f"/credentials/{credential.public_id}").get_data(as_text=True)
+    key_set = KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
+    verified = jws.deserialize_compact(token, key_set, algorithms=["ES256"])
+    payload = json.loads(verified.payload)
+    assert payload["credentialSubject"]["achievement"]["alignment"]
+    assert verified.protected["kid"] == credential.kid != queries.active_key().kid
+    # The status lists, now signed with the new key, verify with the same key set.
+    listed = client.get("/credentials/status/revocation").get_data(as_text=True)
+    status = json.loads(jws.deserialize_compact(listed, key_set, algorithms=["ES256"]).payload)
+    entry = next(s for s in payload["credentialStatus"] if s["statusPurpose"] == "revocation")
+    assert status["id"] == entry["statusListCredential"]
+    bits = statuslist.decode(status["credentialSubject"]["encodedList"])
+    assert not statuslist.is_set(bits, int(entry["statusListIndex"]))
+
+
+def test_a_status_list_pasted_as_a_credential_is_not_taken_for_one(client):
+    _issued(make_record())
+    listed = client.get("/credentials/status/suspension").get_data(as_text=True)
+    page = _text(_verify(client, credential=listed))
+    assert "This credential is not valid" in page
+    assert "signed by the portal but it is not an accreditation credential" in page

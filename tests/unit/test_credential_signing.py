@@ -276,3 +276,14 @@ def test_bits_count_from_the_first_bit_of_the_first_byte():
 def test_an_index_outside_the_list_is_refused():
     with pytest.raises(ValueError, match="outside"):
         statuslist.encode([131_072])
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["", "!!!", "é", "AAAA", "cut", "extra"],
+)
+def test_a_missing_or_mangled_signature_never_verifies(key, keys, signature):
+    token = signing.sign(_payload(), key, key.kid)
+    head, body, real = token.split(".")
+    mangled = {"cut": real[:10], "extra": real + "x"}.get(signature, signature)
+    assert _rejected(f"{head}.{body}.{mangled}", keys) is Failure.BAD_SIGNATURE
