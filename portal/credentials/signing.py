@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+# joserfc is Authlib's JOSE implementation (Authlib depends on it and deprecates its own
+# authlib.jose in its favour): typed, and strict about which algorithms it accepts.
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey

@@ -24,7 +24,7 @@ from tests.e2e.conftest import (
     sign_out,
     unique_email,
 )
-from tests.factories import make_record, make_user
+from tests.factories import make_framework, make_record, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -120,3 +120,17 @@ def test_the_public_keys_and_status_lists_are_there_to_verify_offline(
         assert listed.ok and listed.headers["content-type"].startswith("application/vc+jwt")
     page.get_by_role("link", name="/.well-known/jwks.json").click()
     assert page.url.endswith("/.well-known/jwks.json")
+
+
+def test_the_page_a_credentials_alignments_point_to_lists_the_domains(
+    page: Page, live_server: LiveServer
+) -> None:
+    with live_server.app.app_context():
+        framework = make_framework()
+        db.session.commit()
+        url, title = f"/credentials/frameworks/{framework.id}", framework.title
+        version = framework.version
+    page.goto(url)
+    expect_heading(page, f"{title} (version {version})")
+    expect(page.get_by_role("heading", name="Competency domains")).to_be_visible()
+    assert_accessible(page)
