@@ -61,6 +61,8 @@ class Base:
         env = os.environ
         self.INSTANCE_PATH = Path(env.get("INSTANCE_PATH", str(DEFAULT_INSTANCE)))
         self.SECRET_KEY: str | None = env.get("SECRET_KEY")
+        # Encrypts the credential signing keys at rest; SECRET_KEY when not set.
+        self.CREDENTIAL_KEY_SECRET: str | None = env.get("CREDENTIAL_KEY_SECRET")
         self.SQLALCHEMY_DATABASE_URI: str | None = env.get("DATABASE_URL")
         self.REDIS_URL: str | None = env.get("REDIS_URL")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"

@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         applications,
         auth,
         cpd,
+        credentials,
         framework,
         home,
         organisations,
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         cpd,
         register,
         peer_qa,
+        credentials,
     ):
         app.register_blueprint(feature.bp)
 
@@ -126,6 +128,7 @@ def _register_cli(app: Flask) -> None:
     from portal.auth.cli import users_cli
     from portal.core.cli import outbox_cli
     from portal.cpd.cli import cpd_cli
+    from portal.credentials.cli import credentials_cli
     from portal.demo.cli import demo_cli
     from portal.framework.cli import framework_cli, schemes_cli
     from portal.organisations.cli import organisations_cli
@@ -140,3 +143,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(applications_cli)
     app.cli.add_command(cpd_cli)
     app.cli.add_command(peer_qa_cli)
+    app.cli.add_command(credentials_cli)

@@ -30,6 +30,7 @@ from portal.cpd.models import (
     CpdRequirementVersion,
     PracticeFeedback,
 )
+from portal.credentials.models import IssuedCredential, SigningKey
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationName, Region
 from portal.register.commissioning_models import (
@@ -69,6 +70,7 @@ __all__ = [
     "FrameworkVersion",
     "IdentityLink",
     "InformationRequest",
+    "IssuedCredential",
     "MentorPairing",
     "Organisation",
     "OrganisationName",
@@ -85,6 +87,7 @@ __all__ = [
     "Score",
     "SelfAssessment",
     "ShortlistEntry",
+    "SigningKey",
     "StatusChange",
     "SupervisionSession",
     "User",

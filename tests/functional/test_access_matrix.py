@@ -216,6 +216,15 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "register.check_conflicts":          (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
     "register.list_requests":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     "register.answer_request":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    # Credentials: the one in the URL is another reviewer's; verifying and what verifiers fetch
+    # are open to anyone. The matrix's reviewer holds no record, so issuing sends them back.
+    "credentials.show_my_credentials":   (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "credentials.issue_credential":      (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "credentials.download_credential":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "credentials.jwks":                  (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "credentials.status_list":           (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "credentials.show_framework":        (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "credentials.verify_credential":     (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
 }
 # fmt: on
 
@@ -236,6 +245,7 @@ TRIED_WITH_POST = {
     "register.add_to_shortlist",
     "register.remove_from_shortlist",
     "register.download_employer_check",
+    "credentials.issue_credential",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -259,6 +269,8 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "number": lambda: make_record().number,
     "reviewer_id": lambda: make_record().user_id,
     "availability_request_id": lambda: _availability_request().id,
+    "credential_id": lambda: _credential().public_id,
+    "purpose": lambda: _with_signing_key("revocation"),
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -336,6 +348,25 @@ def _availability_request():
     db.session.add(request)
     db.session.commit()
     return request
+
+
+def _credential():
+    """Another reviewer's credential."""
+    from portal.credentials import services as credentials
+
+    record = make_record()
+    credential = credentials.issue_credential(record.user, record, today=utcnow().date())
+    db.session.commit()
+    return credential
+
+
+def _with_signing_key(purpose: str) -> str:
+    """A status list exists once the portal has a key to sign it with."""
+    from portal.credentials import services as credentials
+
+    credentials.ensure_key()
+    db.session.commit()
+    return purpose
 
 
 def _cpd_entry():
@@ -448,6 +479,8 @@ ENDPOINT_VALUES: dict[str, Callable[[], dict[str, object]]] = {
     "applications.show_accreditation": _record,
     "applications.pair_mentor": _record,
     "applications.show_mentoring": lambda: _pairing(),
+    # Only frameworks in use or retired are public, never a draft.
+    "credentials.show_framework": lambda: {"framework_id": make_framework().id},
 }
 
 

@@ -255,3 +255,35 @@ def test_register_pages_run_the_same_queries_for_3_or_30_entries(client, url):
         response = client.get(url)
         assert response.status_code == 200
     assert len(large) == len(small), "\n".join(large)
+
+
+def _renew_and_issue(record, n):
+    """n more terms of the record, each with its credential (the earlier ones are kept)."""
+    from datetime import timedelta
+
+    from portal.credentials import services as credentials
+
+    for _ in range(n):
+        credentials.issue_credential(record.user, record, today=record.starts_on)
+        record.starts_on, record.expires_on = (
+            record.expires_on,
+            record.expires_on + timedelta(days=1000),
+        )
+        db.session.commit()
+
+
+def test_a_reviewers_credentials_page_does_not_grow_with_their_credentials(client):
+    from tests.factories import make_record
+
+    record = make_record()
+    sign_in_as(client, record.user)
+    _renew_and_issue(record, 2)
+    client.get("/credentials")
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get("/credentials").status_code == 200
+    _renew_and_issue(record, 8)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get("/credentials").status_code == 200
+    assert len(large) == len(small), "\n".join(large)
