@@ -31,7 +31,12 @@ from portal.cpd.models import (
     PracticeFeedback,
 )
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
-from portal.organisations.models import Organisation, OrganisationName, Region
+from portal.organisations.models import (
+    Organisation,
+    OrganisationName,
+    PartnershipMember,
+    Region,
+)
 from portal.register.commissioning_models import (
     AvailabilityRequest,
     Commission,
@@ -72,6 +77,7 @@ __all__ = [
     "MentorPairing",
     "Organisation",
     "OrganisationName",
+    "PartnershipMember",
     "OutboxMessage",
     "PracticeFeedback",
     "RecoveryCode",

@@ -1,4 +1,4 @@
-"""Read models for the organisation pages."""
+"""Read models for the organisation pages and for the pickers that choose an organisation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import sqlalchemy as sa
 
 from portal.auth.models import User
 from portal.extensions import db
-from portal.organisations.models import Organisation, OrganisationKind, OrganisationName, Region
+from portal.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    OrganisationName,
+    PartnershipMember,
+    Region,
+)
 
 
 @dataclass(frozen=True)
@@ -128,3 +134,60 @@ def active_organisations() -> list[Organisation]:
             .order_by(Organisation.kind, Organisation.name)
         )
     )
+
+
+def member_agencies(partnership: Organisation) -> list[Organisation]:
+    """The agencies that belong to the partnership: its statutory partners first."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .join(PartnershipMember, PartnershipMember.agency_id == Organisation.id)
+            .where(PartnershipMember.partnership_id == partnership.id)
+            .order_by(PartnershipMember.statutory.desc(), Organisation.kind, Organisation.name)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Membership:
+    partnership: Organisation
+    statutory: bool
+
+
+def partnerships_of(agency: Organisation) -> list[Membership]:
+    """The partnerships the agency belongs to, and whether as a statutory partner."""
+    return [
+        Membership(partnership, statutory)
+        for partnership, statutory in db.session.execute(
+            sa.select(Organisation, PartnershipMember.statutory)
+            .join(PartnershipMember, PartnershipMember.partnership_id == Organisation.id)
+            .where(PartnershipMember.agency_id == agency.id)
+            .order_by(Organisation.name)
+        ).tuples()
+    ]
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    """Organisations of one kind, for a select grouped by kind."""
+
+    kind: OrganisationKind
+    options: list[tuple[int, str]]
+
+
+def grouped_options(*, exclude: frozenset[int] = frozenset(), text: str = "") -> list[OptionGroup]:
+    """Every current organisation (or those whose name has the words typed), grouped by kind in
+    the order of OrganisationKind, by name within each kind: one query."""
+    query = (
+        sa.select(Organisation.id, Organisation.name, Organisation.kind)
+        .where(Organisation.merged_into_id.is_(None))
+        .order_by(sa.func.lower(Organisation.name))
+    )
+    for word in text.split()[:8]:
+        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(sa.func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"))
+    groups: dict[OrganisationKind, list[tuple[int, str]]] = {kind: [] for kind in OrganisationKind}
+    for org_id, name, kind in db.session.execute(query).tuples():
+        if org_id not in exclude:
+            groups[kind].append((org_id, name))
+    return [OptionGroup(kind, options) for kind, options in groups.items() if options]
