@@ -163,7 +163,7 @@ def partnerships_of(agency: Organisation) -> list[Membership]:
             .join(PartnershipMember, PartnershipMember.partnership_id == Organisation.id)
             .where(PartnershipMember.agency_id == agency.id)
             .order_by(Organisation.name)
-        ).tuples()
+        )
     ]
 
 
@@ -187,7 +187,7 @@ def grouped_options(*, exclude: frozenset[int] = frozenset(), text: str = "") ->
         escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(sa.func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"))
     groups: dict[OrganisationKind, list[tuple[int, str]]] = {kind: [] for kind in OrganisationKind}
-    for org_id, name, kind in db.session.execute(query).tuples():
+    for org_id, name, kind in db.session.execute(query):
         if org_id not in exclude:
             groups[kind].append((org_id, name))
     return [OptionGroup(kind, options) for kind, options in groups.items() if options]

@@ -479,11 +479,10 @@ def conflict_scope(partnership_id: int, *others: int) -> ConflictScope:
         names.setdefault(agency_id, name)
     missing = {current(agency_id) for _p, agency_id, _n, _s in members} - set(names)
     if missing:
-        names.update(
-            db.session.execute(
-                sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
-            ).tuples()
-        )
+        for org_id, name in db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
+        ):
+            names[org_id] = name
     for partnership_id_, agency_id, _name, statutory in members:
         whose = names[partnerships[partnership_id_]]
         role = "statutory partner" if statutory else "member agency"
