@@ -126,6 +126,12 @@ def active_partnerships() -> list[Organisation]:
     )
 
 
+def current_organisation(org_id: int | None) -> Organisation | None:
+    """The organisation, unless it has been merged into another (or does not exist)."""
+    org = db.session.get(Organisation, org_id) if org_id else None
+    return org if org is not None and org.is_active else None
+
+
 def active_organisations() -> list[Organisation]:
     return list(
         db.session.scalars(
@@ -175,19 +181,30 @@ class OptionGroup:
     options: list[tuple[int, str]]
 
 
-def grouped_options(*, exclude: frozenset[int] = frozenset(), text: str = "") -> list[OptionGroup]:
-    """Every current organisation (or those whose name has the words typed), grouped by kind in
-    the order of OrganisationKind, by name within each kind: one query."""
-    query = (
+def grouped_options(*, exclude: frozenset[int] = frozenset()) -> list[OptionGroup]:
+    """Every current organisation, grouped by kind in the order of OrganisationKind, by name
+    within each kind: one query."""
+    groups: dict[OrganisationKind, list[tuple[int, str]]] = {kind: [] for kind in OrganisationKind}
+    for org_id, name, kind in db.session.execute(
         sa.select(Organisation.id, Organisation.name, Organisation.kind)
         .where(Organisation.merged_into_id.is_(None))
-        .order_by(sa.func.lower(Organisation.name))
-    )
-    for word in text.split()[:8]:
-        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(sa.func.lower(Organisation.name).like(f"%{escaped}%", escape="\\"))
-    groups: dict[OrganisationKind, list[tuple[int, str]]] = {kind: [] for kind in OrganisationKind}
-    for org_id, name, kind in db.session.execute(query):
+        .order_by(sa.func.lower(Organisation.name), Organisation.id)
+    ):
         if org_id not in exclude:
             groups[kind].append((org_id, name))
     return [OptionGroup(kind, options) for kind, options in groups.items() if options]
+
+
+def narrowed(groups: list[OptionGroup], text: str) -> list[OptionGroup]:
+    """Only the organisations whose name has every word typed (in any case and order)."""
+    words = [word.casefold() for word in text.split()[:8]]
+    if not words:
+        return groups
+    kept = [
+        OptionGroup(
+            group.kind,
+            [(i, name) for i, name in group.options if all(w in name.casefold() for w in words)],
+        )
+        for group in groups
+    ]
+    return [group for group in kept if group.options]
