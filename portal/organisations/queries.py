@@ -132,6 +132,20 @@ def current_organisation(org_id: int | None) -> Organisation | None:
     return org if org is not None and org.is_active else None
 
 
+def active_partnerships_by_region() -> list[Organisation]:
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .join(Region, Region.code == Organisation.region_code)
+            .where(
+                Organisation.kind == OrganisationKind.PARTNERSHIP,
+                Organisation.merged_into_id.is_(None),
+            )
+            .order_by(Region.position, Organisation.name)
+        )
+    )
+
+
 def active_organisations() -> list[Organisation]:
     return list(
         db.session.scalars(
