@@ -53,14 +53,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('partnership_members', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_partnership_members_partnership_id'))
-        batch_op.drop_index(batch_op.f('ix_partnership_members_agency_id'))
-
-    op.drop_table('partnership_members')
-
     # Agencies may be named in declarations of interest and in people's records: going back
-    # would lose them, so the downgrade stops and says so rather than delete anything.
+    # would lose them, so the downgrade stops, before changing anything, rather than delete.
     agencies = op.get_bind().scalar(
         sa.text('SELECT count(*) FROM organisations WHERE kind NOT IN (:a, :b)').bindparams(
             a=OLD_KINDS[0], b=OLD_KINDS[1]
@@ -71,6 +65,13 @@ def downgrade():
             f'{agencies} organisation(s) are agencies, which this revision added: '
             'merge or remove them before downgrading'
         )
+
+    with op.batch_alter_table('partnership_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partnership_members_partnership_id'))
+        batch_op.drop_index(batch_op.f('ix_partnership_members_agency_id'))
+
+    op.drop_table('partnership_members')
+
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_constraint(op.f(KIND_CONSTRAINT), type_='check')
         batch_op.create_check_constraint(op.f(KIND_CONSTRAINT), _kinds_check(OLD_KINDS))
