@@ -713,17 +713,16 @@ def find_reviewers(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(counted.c.conflicted), 0))
     ).one()
     exclusions: list[str] = []
+    if not filters.show_conflicts and excluded:
+        # The conflict condition leads, so the database starts from the few declarations.
+        exclusions = exclusion_reasons(
+            joined(sa.select(AccreditationRecord.user_id)).where(conflicted, *conditions),
+            scope,
+            today,
+        )
     if not filters.show_conflicts:
         conditions.append(sa.not_(conflicted))
         total -= excluded
-        if excluded:
-            exclusions = exclusion_reasons(
-                sa.select(AccreditationRecord.user_id)
-                .join(counted, counted.c.id == AccreditationRecord.id)
-                .where(counted.c.conflicted == 1),
-                scope,
-                today,
-            )
     pages, number = _pages(int(total), page, per_page)
 
     order: list[Any] = []
