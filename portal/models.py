@@ -32,7 +32,12 @@ from portal.cpd.models import (
 )
 from portal.credentials.models import IssuedCredential, SigningKey
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
-from portal.organisations.models import Organisation, OrganisationName, Region
+from portal.organisations.models import (
+    Organisation,
+    OrganisationName,
+    PartnershipMember,
+    Region,
+)
 from portal.register.commissioning_models import (
     AvailabilityRequest,
     Commission,
@@ -75,6 +80,7 @@ __all__ = [
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
+    "PartnershipMember",
     "PracticeFeedback",
     "RecoveryCode",
     "Referee",

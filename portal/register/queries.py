@@ -6,7 +6,7 @@ one for the page of rows, then one each for the rows' regions, terms and conflic
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -29,7 +29,7 @@ from portal.core.dates import add_years
 from portal.core.templating import LONDON
 from portal.extensions import db
 from portal.framework.models import Scheme
-from portal.organisations.models import Organisation
+from portal.organisations.models import Organisation, OrganisationKind, PartnershipMember
 from portal.register import commissioning_queries, text_search
 from portal.register.commissioning_models import Commission
 from portal.register.models import (
@@ -353,11 +353,14 @@ class SearchResult:
     # Matching reviewers with a conflict of interest: hidden, or shown flagged on request.
     conflicted: int
     partnership: Organisation | None
-    # The partnership and those merged into it, whose declarations count as conflicts.
+    # The partnership, those merged into it, its member agencies and the case's agencies,
+    # whose declarations count as conflicts.
     conflict_organisations: list[str]
     shown_conflicts: bool
     # Reviewers on the partnership's shortlist already.
     shortlisted: frozenset[int] = frozenset()
+    # Why the reviewers left out were left out, without naming them.
+    exclusions: list[str] = field(default_factory=list)
 
 
 # A reviewer who has led this many reviews for the partnership in the conflict period is
@@ -390,30 +393,113 @@ def independence_flags(
     }
 
 
-def conflict_organisations(partnership_id: int, *others: int) -> dict[int, str]:
-    """The partnership (and any other organisations named) and every organisation merged into
-    them, directly or through another merge, by id (so a renamed partnership is still the same
-    one)."""
-    roots = [partnership_id, *others]
+@dataclass(frozen=True)
+class ConflictScope:
+    """The organisations a search or pre-check counts as conflicts, by id (so a renamed one is
+    still the same), each with its current name and, for those not named directly, how it
+    comes in (merged into one named, or a member agency of a partnership named)."""
+
+    names: dict[int, str]
+    links: dict[int, str]
+
+    def describe(self, org_id: int) -> str:
+        name = self.names.get(org_id, "")
+        link = self.links.get(org_id)
+        return f"{name} ({link})" if link else name
+
+    def joined(self, other: ConflictScope) -> ConflictScope:
+        return ConflictScope({**self.names, **other.names}, {**other.links, **self.links})
+
+
+def conflict_scope(partnership_id: int, *others: int) -> ConflictScope:
+    """The partnership and any other organisations named, every organisation merged into them
+    (directly or through another merge), and the member agencies of each partnership among
+    them with what was merged into those. A member agency that has itself been merged counts
+    through the organisation it was merged into. At most three queries, whatever the data."""
+    roots = list(dict.fromkeys([partnership_id, *others]))
     rows = db.session.execute(
-        sa.select(Organisation.id, Organisation.name, Organisation.merged_into_id).where(
-            sa.or_(Organisation.id.in_(roots), Organisation.merged_into_id.is_not(None))
-        )
+        sa.select(
+            Organisation.id, Organisation.name, Organisation.kind, Organisation.merged_into_id
+        ).where(sa.or_(Organisation.id.in_(roots), Organisation.merged_into_id.is_not(None)))
     ).all()
     names = {row[0]: row[1] for row in rows}
+    kinds = {row[0]: row[2] for row in rows}
+    target_of = {row[0]: row[3] for row in rows if row[3] is not None}
     merged_into: dict[int, list[int]] = {}
-    for org_id, _name, target in rows:
-        if target is not None:
-            merged_into.setdefault(target, []).append(org_id)
+    for org_id, target in target_of.items():
+        merged_into.setdefault(target, []).append(org_id)
+
     found: dict[int, str] = {}
-    waiting = list(reversed(roots))
-    while waiting:
-        org_id = waiting.pop()
-        if org_id in found or org_id not in names:
-            continue
-        found[org_id] = names[org_id]
-        waiting.extend(merged_into.get(org_id, []))
-    return found
+    links: dict[int, str] = {}
+
+    def take(start: int, link: str | None) -> list[int]:
+        """`start` and everything merged into it, noted with how they came in."""
+        taken: list[int] = []
+        waiting = [start]
+        while waiting:
+            org_id = waiting.pop()
+            if org_id in found or org_id not in names:
+                continue
+            found[org_id] = names[org_id]
+            if org_id != start:
+                links[org_id] = f"merged into {names[start]}"
+            elif link:
+                links[org_id] = link
+            taken.append(org_id)
+            waiting.extend(sorted(merged_into.get(org_id, []), reverse=True))
+        return taken
+
+    partnerships: dict[int, int] = {}
+    for root in roots:
+        for org_id in take(root, None):
+            if kinds.get(org_id) is OrganisationKind.PARTNERSHIP:
+                partnerships[org_id] = root
+    if not partnerships:
+        return ConflictScope(found, links)
+    members = db.session.execute(
+        sa.select(
+            PartnershipMember.partnership_id,
+            PartnershipMember.agency_id,
+            Organisation.name,
+            PartnershipMember.statutory,
+        )
+        .join(Organisation, Organisation.id == PartnershipMember.agency_id)
+        .where(PartnershipMember.partnership_id.in_(list(partnerships)))
+        .order_by(PartnershipMember.statutory.desc(), Organisation.name)
+    ).all()
+
+    def current(org_id: int) -> int:
+        seen = {org_id}
+        while org_id in target_of and target_of[org_id] not in seen:
+            org_id = target_of[org_id]
+            seen.add(org_id)
+        return org_id
+
+    for _partnership, agency_id, name, _statutory in members:
+        names.setdefault(agency_id, name)
+    missing = {current(agency_id) for _p, agency_id, _n, _s in members} - set(names)
+    if missing:
+        for org_id, name in db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(missing))
+        ):
+            names[org_id] = name
+    for partnership_id_, agency_id, _name, statutory in members:
+        whose = names[partnerships[partnership_id_]]
+        role = "statutory partner" if statutory else "member agency"
+        head = current(agency_id)
+        take(head, f"{role} of {whose}")
+        if head != agency_id and agency_id not in found:
+            # A member merged into an organisation already counted: still name it.
+            take(agency_id, f"{role} of {whose}")
+    return ConflictScope(found, links)
+
+
+NO_SCOPE = ConflictScope({}, {})
+
+
+def conflict_organisations(partnership_id: int, *others: int) -> dict[int, str]:
+    """The organisations of `conflict_scope`, by id, with their names."""
+    return conflict_scope(partnership_id, *others).names
 
 
 def _conflict_cutoff(today: date) -> date:
@@ -440,9 +526,15 @@ def _conflicted(org_ids: Collection[int], today: date) -> sa.ColumnElement[bool]
 
 
 def conflict_reasons(
-    user_ids: Collection[int], org_ids: Collection[int], today: date
+    user_ids: Collection[int],
+    org_ids: Collection[int],
+    today: date,
+    *,
+    links: Mapping[int, str] | None = None,
 ) -> dict[int, list[str]]:
-    """Why each person conflicts with the organisations, in words."""
+    """Why each person conflicts with the organisations, in words, saying how an organisation
+    not named directly comes in (a partnership's member agency, say)."""
+    links = links or {}
     reasons: dict[int, list[str]] = {}
     if not user_ids or not org_ids:
         return reasons
@@ -452,6 +544,7 @@ def conflict_reasons(
             Organisation.name,
             DeclaredInterest.kind,
             DeclaredInterest.ended_on,
+            Organisation.id,
         )
         .join(Organisation, Organisation.id == DeclaredInterest.organisation_id)
         .where(
@@ -464,19 +557,69 @@ def conflict_reasons(
         )
         .order_by(DeclaredInterest.user_id, Organisation.name, DeclaredInterest.id)
     )
-    for user_id, name, kind, ended_on in rows:
+    for user_id, name, kind, ended_on, org_id in rows:
         when = f", until {_day(ended_on)}" if ended_on else ", continuing"
-        reason = f"Declared {name}: {kind.label.lower()}{when}"
+        link = f" ({links[org_id]})" if org_id in links else ""
+        reason = f"Declared {name}{link}: {kind.label.lower()}{when}"
         if reason not in reasons.get(user_id, []):
             reasons.setdefault(user_id, []).append(reason)
     employed = db.session.execute(
-        sa.select(User.id, Organisation.name)
+        sa.select(User.id, Organisation.name, Organisation.id)
         .join(Organisation, Organisation.id == User.organisation_id)
         .where(User.id.in_(list(user_ids)), User.organisation_id.in_(list(org_ids)))
     )
-    for user_id, name in employed:
-        reasons.setdefault(user_id, []).append(f"Works for {name}")
+    for user_id, name, org_id in employed:
+        link = f" ({links[org_id]})" if org_id in links else ""
+        reasons.setdefault(user_id, []).append(f"Works for {name}{link}")
     return reasons
+
+
+def _reviewers(n: int) -> str:
+    return f"{n} reviewer" if n == 1 else f"{n} reviewers"
+
+
+def exclusion_reasons(candidates: sa.Select[Any], scope: ConflictScope, today: date) -> list[str]:
+    """Why the reviewers in `candidates` (a query of user ids) were left out, organisation by
+    organisation and without naming anyone: '2 reviewers declared West Yorkshire Police
+    (statutory partner of ...) within the last 3 years'. One query."""
+    org_ids = list(scope.names)
+    if not org_ids:
+        return []
+    declared = (
+        sa.select(
+            DeclaredInterest.organisation_id.label("org_id"),
+            sa.literal(0).label("employed"),
+            sa.func.count(sa.distinct(DeclaredInterest.user_id)).label("people"),
+        )
+        .where(
+            DeclaredInterest.organisation_id.in_(org_ids),
+            sa.or_(
+                DeclaredInterest.ended_on.is_(None),
+                DeclaredInterest.ended_on >= _conflict_cutoff(today),
+            ),
+            DeclaredInterest.user_id.in_(candidates),
+        )
+        .group_by(DeclaredInterest.organisation_id)
+    )
+    employed = (
+        sa.select(
+            User.organisation_id.label("org_id"),
+            sa.literal(1).label("employed"),
+            sa.func.count(User.id).label("people"),
+        )
+        .where(User.organisation_id.in_(org_ids), User.id.in_(candidates))
+        .group_by(User.organisation_id)
+    )
+    result: Sequence[Any] = db.session.execute(sa.union_all(declared, employed)).all()
+    rows = [(int(row[0]), int(row[1]), int(row[2])) for row in result]
+    rows.sort(key=lambda row: (-row[2], scope.names.get(row[0], "").lower(), row[1]))
+    return [
+        f"{_reviewers(people)} {'work' if people > 1 else 'works'} for {scope.describe(org_id)}"
+        if employed_
+        else f"{_reviewers(people)} declared {scope.describe(org_id)} within the last "
+        f"{CONFLICT_YEARS} years"
+        for org_id, employed_, people in rows
+    ]
 
 
 def _text_match(text: str) -> tuple[sa.Subquery | None, list[str]]:
@@ -521,13 +664,12 @@ def find_reviewers(
 ) -> SearchResult:
     """Currently accredited reviewers who match every filter; those with a conflict of
     interest with the partnership are counted and left out unless asked for."""
-    own = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    own = conflict_scope(partnership_id) if partnership_id is not None else NO_SCOPE
     agencies = (
-        conflict_organisations(filters.agencies[0], *filters.agencies[1:])
-        if filters.agencies
-        else {}
+        conflict_scope(filters.agencies[0], *filters.agencies[1:]) if filters.agencies else NO_SCOPE
     )
-    orgs = {**own, **agencies}
+    scope = own.joined(agencies)
+    orgs = scope.names
     conflicted = _conflicted(orgs, today)
     matches, words = _text_match(filters.text)
 
@@ -570,6 +712,14 @@ def find_reviewers(
     total, excluded = db.session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(counted.c.conflicted), 0))
     ).one()
+    exclusions: list[str] = []
+    if not filters.show_conflicts and excluded:
+        # The conflict condition leads, so the database starts from the few declarations.
+        exclusions = exclusion_reasons(
+            joined(sa.select(AccreditationRecord.user_id)).where(conflicted, *conditions),
+            scope,
+            today,
+        )
     if not filters.show_conflicts:
         conditions.append(sa.not_(conflicted))
         total -= excluded
@@ -607,9 +757,13 @@ def find_reviewers(
     regions = _region_codes(entry_ids)
     terms = _term_codes(entry_ids)
     user_ids = [row[5] for row in rows]
-    reasons = conflict_reasons(user_ids, orgs, today) if filters.show_conflicts and excluded else {}
+    reasons = (
+        conflict_reasons(user_ids, orgs, today, links=scope.links)
+        if filters.show_conflicts and excluded
+        else {}
+    )
     booked = commissioning_queries.booked_this_quarter(user_ids, today)
-    flags = independence_flags(user_ids, own, today)
+    flags = independence_flags(user_ids, own.names, today)
     return SearchResult(
         page=Page(
             rows=[
@@ -641,6 +795,7 @@ def find_reviewers(
         partnership=db.session.get(Organisation, partnership_id) if partnership_id else None,
         conflict_organisations=list(orgs.values()),
         shown_conflicts=filters.show_conflicts,
+        exclusions=exclusions,
         shortlisted=frozenset(commissioning_queries.shortlisted_ids(partnership_id))
         if partnership_id is not None
         else frozenset(),
@@ -706,6 +861,8 @@ class ConflictLine:
     connection: str
     started_on: date | None
     ended_on: date | None
+    # How the organisation comes into the check when it was not named directly.
+    link: str | None = None
 
     @property
     def dates(self) -> str:
@@ -742,9 +899,9 @@ def pre_check(
     if found is None:
         return None
     user_id, name, status, employer_id = found
-    roots = [*([partnership_id] if partnership_id is not None else []), *agencies]
-    orgs = conflict_organisations(roots[0], *roots[1:]) if roots else {}
-    own = conflict_organisations(partnership_id) if partnership_id is not None else {}
+    own = conflict_scope(partnership_id) if partnership_id is not None else NO_SCOPE
+    scope = own.joined(conflict_scope(agencies[0], *agencies[1:]) if agencies else NO_SCOPE)
+    orgs = scope.names
     lines: list[ConflictLine] = []
     if orgs:
         rows = db.session.execute(
@@ -753,6 +910,7 @@ def pre_check(
                 DeclaredInterest.kind,
                 DeclaredInterest.started_on,
                 DeclaredInterest.ended_on,
+                Organisation.id,
             )
             .join(Organisation, Organisation.id == DeclaredInterest.organisation_id)
             .where(
@@ -765,17 +923,21 @@ def pre_check(
             )
             .order_by(Organisation.name, DeclaredInterest.started_on)
         )
-        for org_name, kind, started_on, ended_on in rows:
-            line = ConflictLine(org_name, kind.label, started_on, ended_on)
+        for org_name, kind, started_on, ended_on, org_id in rows:
+            line = ConflictLine(org_name, kind.label, started_on, ended_on, scope.links.get(org_id))
             if line not in lines:
                 lines.append(line)
         if employer_id in orgs:
-            lines.append(ConflictLine(orgs[employer_id], "Works for it now", None, None))
+            lines.append(
+                ConflictLine(
+                    orgs[employer_id], "Works for it now", None, None, scope.links.get(employer_id)
+                )
+            )
     return PreCheck(
         number=wanted,
         name=name,
         status=status,
-        checked=list(orgs.values()),
+        checked=[scope.describe(org_id) for org_id in orgs],
         conflicts=lines,
-        independence=independence_flags([user_id], own, today).get(user_id),
+        independence=independence_flags([user_id], own.names, today).get(user_id),
     )

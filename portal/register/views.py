@@ -212,10 +212,10 @@ MAX_AGENCIES = 20
 
 @dataclass(frozen=True)
 class Agencies:
-    """The organisations a commissioner can add to a check, and those added (from the URL's
-    `agency` parameters), each with the address of the same page without it."""
+    """The organisations a commissioner can add to a check, grouped by kind, and those added
+    (from the URL's `agency` parameters), each with the address of the same page without it."""
 
-    options: list[tuple[int, str]]
+    groups: list[organisation_queries.OptionGroup]
     chosen: list[tuple[int, str, str]]
 
     @property
@@ -224,10 +224,13 @@ class Agencies:
 
 
 def agencies_from_request(endpoint: str) -> Agencies:
+    """Any current organisation of any kind (a school, a trust, a police force, a provider,
+    another partnership) but the commissioner's own partnership: one query."""
     own = current_user.organisation_id
-    names = {
-        org.id: org.name for org in organisation_queries.active_organisations() if org.id != own
-    }
+    groups = organisation_queries.grouped_options(
+        exclude=frozenset({own}) if own is not None else frozenset()
+    )
+    names = {org_id: name for group in groups for org_id, name in group.options}
     raw = request.args.getlist("agency")
     ids = list(
         dict.fromkeys(int(v) for v in raw if v.isdigit() and len(v) < 10 and int(v) in names)
@@ -242,11 +245,14 @@ def agencies_from_request(endpoint: str) -> Agencies:
             agency=others,
         )
         chosen.append((org_id, names[org_id], url))
-    options = sorted(
-        ((org_id, name) for org_id, name in names.items() if org_id not in ids),
-        key=lambda option: option[1].lower(),
-    )
-    return Agencies(options=options, chosen=chosen)
+    taken = set(ids)
+    left = [
+        organisation_queries.OptionGroup(
+            group.kind, [option for option in group.options if option[0] not in taken]
+        )
+        for group in groups
+    ]
+    return Agencies(groups=[group for group in left if group.options], chosen=chosen)
 
 
 @bp.route("/search")

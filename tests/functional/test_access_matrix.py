@@ -33,6 +33,7 @@ from portal.core.permissions import Role
 from portal.core.uploads import UploadStore
 from portal.extensions import db
 from portal.framework.models import Competency
+from portal.organisations.models import OrganisationKind
 from tests.factories import (
     count,
     make_application,
@@ -115,6 +116,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "organisations.show_organisation":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.rename_organisation": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.merge_organisation":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "organisations.add_agency":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "organisations.edit_agency_partnerships": (LOGIN, DENY, DENY, DENY, DENY,  DENY,  DENY,  OK),
     "framework.list_frameworks":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.show_framework":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "framework.show_changes":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
@@ -481,6 +484,10 @@ ENDPOINT_VALUES: dict[str, Callable[[], dict[str, object]]] = {
     "applications.show_mentoring": lambda: _pairing(),
     # Only frameworks in use or retired are public, never a draft.
     "credentials.show_framework": lambda: {"framework_id": make_framework().id},
+    # Only an agency works with partnerships: a partnership's page would be a 404.
+    "organisations.edit_agency_partnerships": lambda: {
+        "org_id": make_organisation(kind=OrganisationKind.SCHOOL).id
+    },
 }
 
 

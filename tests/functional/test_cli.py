@@ -50,9 +50,31 @@ def test_organisations_load_reports_every_problem_and_loads_nothing(app, tmp_pat
 
 
 def test_organisations_load_loads_the_reference_file(app):
+    from portal.organisations.models import PartnershipMember
+
     result = app.test_cli_runner().invoke(args=["organisations", "load"])
     assert result.exit_code == 0, result.output
-    assert count(Organisation) > 140
+    # 153 partnerships, 5 government bodies, 153 councils, 42 boards, 39 police forces.
+    assert count(Organisation) == 392
+    assert "466 statutory partners linked" in result.output
+    assert count(PartnershipMember) == 466
+    again = app.test_cli_runner().invoke(args=["organisations", "load"])
+    assert "0 added" in again.output and "0 statutory partners linked, 0 unlinked" in again.output
+
+
+def test_organisations_load_refuses_partners_files_with_problems(app, tmp_path):
+    agencies = tmp_path / "agencies.yaml"
+    agencies.write_text(
+        "local_authorities:\n  - {code: leeds-x, name: X Council, partnerships: [nowhere]}\n"
+    )
+    result = app.test_cli_runner().invoke(
+        args=["organisations", "load", "--agencies", str(agencies)]
+    )
+    assert result.exit_code != 0
+    assert "partnership 'nowhere' is not one of the partnerships" in result.output
+    assert "(leeds): no local authority and no integrated care board" in result.output
+    assert "nothing was loaded" in result.output
+    assert count(Organisation) == 0
 
 
 def test_outbox_send_command_delivers(app, inbox):

@@ -19,6 +19,7 @@ from portal.core.errors import ConcurrentEdit, DomainError, NotPermitted
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.organisations import services as organisations
+from portal.organisations.models import OrganisationKind, PartnershipMember
 from portal.register import queries, services
 from portal.register.models import TermKind
 from tests.factories import make_entry, make_organisation, make_record, make_user
@@ -489,3 +490,210 @@ def test_the_pre_check_lists_each_conflict_with_its_dates_or_says_none():
     none = queries.pre_check(record.number, partnership_id=partnership.id, agencies=[], today=TODAY)
     assert none is not None and none.conflicts == []
     assert queries.pre_check("CSPR-1999-0", partnership_id=None, agencies=[], today=TODAY) is None
+
+
+# Member agencies: a partnership's statutory partners and the agencies that work with it
+
+
+def _partnership_with_partners(name: str = "Invented Shire"):
+    partnership = make_organisation(name=f"{name} Safeguarding Children Partnership")
+    council = make_organisation(name=f"{name} Council", kind=OrganisationKind.LOCAL_AUTHORITY)
+    icb = make_organisation(name=f"NHS {name} Integrated Care Board", kind=OrganisationKind.ICB)
+    police = make_organisation(name=f"{name} Police", kind=OrganisationKind.POLICE)
+    for agency in (council, icb, police):
+        db.session.add(
+            PartnershipMember(partnership_id=partnership.id, agency_id=agency.id, statutory=True)
+        )
+    db.session.commit()
+    return partnership, council, icb, police
+
+
+def test_a_reviewer_who_declared_a_statutory_partner_is_left_out_and_the_note_says_why():
+    partnership, council, _icb, police = _partnership_with_partners()
+    _reviewer("Clara Clear")
+    declared, _ = _reviewer("Pete Police")
+    _declare(declared, police, ended_on=CUTOFF)
+    employed, _ = _reviewer("Cora Council")
+    employed.organisation_id = council.id
+    db.session.commit()
+
+    result = _find(partnership)
+    assert _names(result) == ["Clara Clear"]
+    assert result.conflicted == 2
+    partner = "statutory partner of Invented Shire Safeguarding Children Partnership"
+    assert result.exclusions == [
+        f"1 reviewer works for Invented Shire Council ({partner})",
+        f"1 reviewer declared Invented Shire Police ({partner}) within the last 3 years",
+    ]
+    assert result.conflict_organisations == [
+        partnership.name,
+        "Invented Shire Council",
+        "Invented Shire Police",
+        "NHS Invented Shire Integrated Care Board",
+    ]
+    shown = _find(partnership, show_conflicts=True)
+    flagged = {row.name: row.conflicts for row in shown.page.rows}
+    assert flagged["Pete Police"] == [
+        f"Declared Invented Shire Police ({partner}): carried out a review or audit for it, "
+        "until 15 June 2023"
+    ]
+    assert flagged["Cora Council"] == [f"Works for Invented Shire Council ({partner})"]
+    assert shown.exclusions == []
+
+
+def test_a_member_agency_declaration_ended_three_years_ago_today_conflicts_a_day_earlier_not():
+    partnership, _council, icb, _police = _partnership_with_partners()
+    boundary, _ = _reviewer("Bea Boundary")
+    _declare(boundary, icb, ended_on=CUTOFF)
+    older, _ = _reviewer("Olly Older")
+    _declare(older, icb, ended_on=date(2023, 6, 14))
+    result = _find(partnership)
+    assert _names(result) == ["Olly Older"]
+    assert result.conflicted == 1
+    # The same rule in the pre-check, on the same day.
+    assert queries.pre_check(
+        queries.records_of(boundary.id)[0].number,
+        partnership_id=partnership.id,
+        agencies=[],
+        today=TODAY,
+    ).conflicts
+    assert not queries.pre_check(
+        queries.records_of(older.id)[0].number,
+        partnership_id=partnership.id,
+        agencies=[],
+        today=TODAY,
+    ).conflicts
+
+
+def test_an_agency_an_administrator_linked_to_the_partnership_counts_too():
+    partnership, *_ = _partnership_with_partners()
+    school = organisations.add_agency(
+        None,
+        name="Invented Academy Trust",
+        kind=OrganisationKind.SCHOOL,
+        partnership_ids=[partnership.id],
+    )
+    db.session.commit()
+    teacher, _ = _reviewer("Tess Trust")
+    _declare(teacher, school)
+    result = _find(partnership)
+    assert result.conflicted == 1
+    assert result.exclusions == [
+        "1 reviewer declared Invented Academy Trust (member agency of Invented Shire "
+        "Safeguarding Children Partnership) within the last 3 years"
+    ]
+    # Another partnership's agencies are no conflict.
+    other, *_ = _partnership_with_partners("Invented Dale")
+    assert _find(other).conflicted == 0
+
+
+def test_a_member_agency_merged_into_another_still_conflicts_both_ways():
+    partnership, _council, _icb, police = _partnership_with_partners()
+    successor = make_organisation(name="Invented Joint Police", kind=OrganisationKind.POLICE)
+    absorbed = make_organisation(name="Invented Absorbed Police", kind=OrganisationKind.POLICE)
+    # The partnership's force merges into a new one, which had absorbed another before.
+    organisations.merge_organisations(None, absorbed, successor)
+    organisations.merge_organisations(None, police, successor)
+    db.session.commit()
+    for name, org in (
+        ("Old Force Person", police),
+        ("New Force Person", successor),
+        ("Absorbed Force Person", absorbed),
+    ):
+        person, _ = _reviewer(name)
+        _declare(person, org)
+    _reviewer("Clear Person")
+    result = _find(partnership)
+    assert _names(result) == ["Clear Person"]
+    assert result.conflicted == 3
+    assert {"Invented Joint Police", "Invented Absorbed Police", "Invented Shire Police"} <= set(
+        result.conflict_organisations
+    )
+
+
+def test_a_renamed_partnership_and_a_renamed_member_agency_still_conflict():
+    partnership, _council, _icb, police = _partnership_with_partners()
+    person, _ = _reviewer("Rita Renamed")
+    _declare(person, police)
+    organisations.rename_organisation(None, partnership, "Invented Renamed Children's Partnership")
+    organisations.rename_organisation(None, police, "Invented Renamed Constabulary")
+    db.session.commit()
+    result = _find(partnership)
+    assert result.conflicted == 1
+    assert result.exclusions == [
+        "1 reviewer declared Invented Renamed Constabulary (statutory partner of Invented "
+        "Renamed Children's Partnership) within the last 3 years"
+    ]
+
+
+def test_a_partnership_merged_into_the_commissioners_brings_its_member_agencies():
+    current, *_ = _partnership_with_partners("Invented Current")
+    old, _council, _icb, old_police = _partnership_with_partners("Invented Old")
+    organisations.merge_organisations(None, old, current)
+    db.session.commit()
+    person, _ = _reviewer("Old Police Person")
+    _declare(person, old_police)
+    result = _find(current)
+    assert result.conflicted == 1
+    assert "statutory partner of Invented Current" in result.exclusions[0]
+
+
+@pytest.mark.parametrize("kind", [kind for kind in OrganisationKind if kind.is_agency])
+def test_a_case_agency_of_each_kind_excludes_those_who_declared_it(kind):
+    partnership, *_ = _partnership_with_partners()
+    agency = make_organisation(name=f"Invented {kind.label}", kind=kind)
+    linked, _ = _reviewer("Linked Person")
+    _declare(linked, agency)
+    _reviewer("Clear Person")
+    assert _names(_find(partnership)) == ["Clear Person", "Linked Person"]
+    result = _find(partnership, agencies=(agency.id,))
+    assert _names(result) == ["Clear Person"]
+    assert result.exclusions == [
+        f"1 reviewer declared Invented {kind.label} within the last 3 years"
+    ]
+
+
+def test_the_pre_check_names_the_member_agency_and_how_it_counts():
+    partnership, _council, icb, _police = _partnership_with_partners()
+    person, record = _reviewer("Pre Checked")
+    _declare(person, icb, ended_on=date(2024, 3, 31))
+    found = queries.pre_check(
+        record.number, partnership_id=partnership.id, agencies=[], today=TODAY
+    )
+    assert found is not None
+    partner = "statutory partner of Invented Shire Safeguarding Children Partnership"
+    assert [(line.organisation, line.link, line.dates) for line in found.conflicts] == [
+        (
+            "NHS Invented Shire Integrated Care Board",
+            partner,
+            "from 1 January 2019 to 31 March 2024",
+        )
+    ]
+    assert found.checked == [
+        partnership.name,
+        f"Invented Shire Council ({partner})",
+        f"Invented Shire Police ({partner})",
+        f"NHS Invented Shire Integrated Care Board ({partner})",
+    ]
+
+
+def test_the_conflict_scope_takes_a_fixed_number_of_queries():
+    from tests.functional.test_query_counts import counting
+
+    small, *_ = _partnership_with_partners("Invented Small")
+    with counting() as few:
+        queries.conflict_scope(small.id)
+    big, *_ = _partnership_with_partners("Invented Big")
+    for n in range(30):
+        agency = make_organisation(name=f"Invented Provider {n}", kind=OrganisationKind.HEALTH_CARE)
+        db.session.add(PartnershipMember(partnership_id=big.id, agency_id=agency.id))
+        if n % 3 == 0:
+            target = make_organisation(
+                name=f"Invented Successor {n}", kind=OrganisationKind.HEALTH_CARE
+            )
+            organisations.merge_organisations(None, agency, target)
+    db.session.commit()
+    with counting() as many:
+        scope = queries.conflict_scope(big.id)
+    assert len(scope.names) == 1 + 3 + 30 + 10
+    assert len(many) == len(few) + 1  # the names of the organisations members merged into

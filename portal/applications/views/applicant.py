@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -347,19 +347,10 @@ def list_interests(application_id: int) -> View:
     if (back := _submitted_redirect(application)) is not None:
         return back
     form = InterestForm()
-    form.organisation.choices = [(0, "Select an organisation")] + [
-        (o.id, o.name) for o in organisation_queries.active_organisations()
-    ]
+    groups = _organisation_choices(form)
     confirm = ConfirmInterestsForm(data={"version_id": application.version_id}, prefix="confirm")
     if form.submit.data and form.validate_on_submit():
-        organisation = next(
-            (
-                o
-                for o in organisation_queries.active_organisations()
-                if o.id == form.organisation.data
-            ),
-            None,
-        )
+        organisation = organisation_queries.current_organisation(form.organisation.data)
         if organisation is None:
             apply_domain_error(form, "Select the organisation", "organisation")
         elif _commit_or_error(
@@ -377,12 +368,37 @@ def list_interests(application_id: int) -> View:
         ):
             flash(f"Declared your connection with {organisation.name}.", "success")
             return redirect(url_for("applications.list_interests", application_id=application.id))
+    return _render_interests(application, form=form, add_form=form, confirm=confirm, groups=groups)
+
+
+# Longest text the organisation finder takes; longer is cut, not refused.
+FIND_MAX = 100
+
+
+def _organisation_choices(form: InterestForm) -> list[organisation_queries.OptionGroup]:
+    """Every current organisation may be declared; the select shows them grouped by kind."""
+    groups = organisation_queries.grouped_options()
+    form.organisation.choices = [(0, "Select an organisation")] + [
+        option for group in groups for option in group.options
+    ]
+    return groups
+
+
+def _render_interests(
+    application: Application,
+    *,
+    groups: list[organisation_queries.OptionGroup],
+    **forms: object,
+) -> str:
+    find = " ".join(request.args.get("find", "").split())[:FIND_MAX]
+    shown = organisation_queries.narrowed(groups, find)
     return render_template(
         "applications/list_interests.html",
         application=application,
-        form=form,
-        add_form=form,
-        confirm=confirm,
+        groups=shown,
+        find=find,
+        matches=sum(len(group.options) for group in shown),
+        **forms,
     )
 
 
@@ -401,16 +417,10 @@ def confirm_interests(application_id: int) -> View:
     ):
         return _task_list(application)
     form = InterestForm()
-    form.organisation.choices = [(0, "Select an organisation")] + [
-        (o.id, o.name) for o in organisation_queries.active_organisations()
-    ]
+    groups = _organisation_choices(form)
     # The error summary shows the form that was sent.
-    return render_template(
-        "applications/list_interests.html",
-        application=application,
-        form=confirm,
-        add_form=form,
-        confirm=confirm,
+    return _render_interests(
+        application, form=confirm, add_form=form, confirm=confirm, groups=groups
     )
 
 
