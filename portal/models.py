@@ -32,6 +32,15 @@ from portal.cpd.models import (
 )
 from portal.framework.models import Competency, FrameworkDomain, FrameworkVersion, Scheme
 from portal.organisations.models import Organisation, OrganisationName, Region
+from portal.peer_qa.models import (
+    AgreedMarkerScore,
+    MarkerScore,
+    PeerAssessment,
+    QaReview,
+    QaStatusChange,
+    RubricMarker,
+    RubricVersion,
+)
 from portal.register.commissioning_models import (
     AvailabilityRequest,
     Commission,
@@ -49,6 +58,7 @@ from portal.register.models import (
 __all__ = [
     "AccreditationRecord",
     "AccreditationStatusChange",
+    "AgreedMarkerScore",
     "AgreedScore",
     "Allocation",
     "Appeal",
@@ -69,11 +79,15 @@ __all__ = [
     "FrameworkVersion",
     "IdentityLink",
     "InformationRequest",
+    "MarkerScore",
     "MentorPairing",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
+    "PeerAssessment",
     "PracticeFeedback",
+    "QaReview",
+    "QaStatusChange",
     "RecoveryCode",
     "Referee",
     "Region",
@@ -81,6 +95,8 @@ __all__ = [
     "RegisterEntryRegion",
     "RegisterEntryTerm",
     "RoleGrant",
+    "RubricMarker",
+    "RubricVersion",
     "Scheme",
     "Score",
     "SelfAssessment",
