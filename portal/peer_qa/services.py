@@ -654,7 +654,7 @@ def _after_assessments(
         )
         return
     for marker_id, level in scoring.derived_scores(first, second).items():
-        db.session.add(AgreedMarkerScore(review=review, marker_id=marker_id, level=level))
+        db.session.add(AgreedMarkerScore(review_id=review.id, marker_id=marker_id, level=level))
     _complete(review, scoring.derived_level(grades[0], grades[1]), Mover.SYSTEM, None)
 
 
@@ -691,11 +691,13 @@ def moderate(
                     f"Choose the agreed level for {marker.code}", field=f"level_{marker.id}"
                 )
             db.session.add(
-                AgreedMarkerScore(review=review, marker_id=marker.id, level=level, moderated=True)
+                AgreedMarkerScore(
+                    review_id=review.id, marker_id=marker.id, level=level, moderated=True
+                )
             )
         else:
             level = scoring.derived_level(first[marker.id], second[marker.id])
-            db.session.add(AgreedMarkerScore(review=review, marker_id=marker.id, level=level))
+            db.session.add(AgreedMarkerScore(review_id=review.id, marker_id=marker.id, level=level))
     review.moderated_by_id = actor.id
     review.moderation_rationale = rationale.strip()
     _complete(review, overall_grade, Mover.QA_LEAD, actor)
