@@ -224,6 +224,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.list_reviews":              (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     # The matrix's reviewer holds no accreditation record: told so and sent back.
     "peer_qa.start_review":              (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.withdraw_review":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.show_review":               (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.edit_details":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.edit_report":               (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
@@ -263,6 +264,7 @@ TRIED_WITH_POST = {
     "register.remove_from_shortlist",
     "register.download_employer_check",
     "peer_qa.start_review",
+    "peer_qa.withdraw_review",
     "peer_qa.remove_recommendation",
 }
 

@@ -328,3 +328,49 @@ def test_a_reviewer_without_accreditation_cannot_start_a_review(client):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccreditationRecord)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PeerAssessment)) == 0
     assert re.search("Your reviews", page)
+
+
+def test_a_renewal_lists_the_reviews_that_completed_peer_qa_in_the_term(client):
+    from portal.core.db import utcnow
+    from tests.functional.test_renewal_pages import _in_window
+
+    record, _ = _in_window()
+    done = make_qa_review(author=record.user, status="completed", title="A review that passed")
+    done.agreed_grade, done.passed, done.completed_at = 3, True, utcnow()
+    make_qa_review(author=record.user, status="in_assessment", title="Still with assessors")
+    db.session.commit()
+    sign_in_as(client, record.user)
+    submit(client, "/applications/renew", {})
+    application_id = db.session.scalar(
+        sa.text("SELECT id FROM applications WHERE kind = 'renewal'")
+    )
+    page = _page(client, f"/applications/{application_id}/completed-reviews")
+    assert "A review that passed" in page and done.reference in page
+    assert "Good (met the standard)" in page
+    assert "Still with assessors" not in page
+
+
+def test_the_author_withdraws_a_review_before_assessors_are_allocated(client):
+    review = make_qa_review()
+    sign_in_as(client, review.author)
+    page = _page(client, f"/peer-qa/reviews/{review.id}")
+    assert "Withdraw this review" in page
+    withdrawn = submit(
+        client,
+        f"/peer-qa/reviews/{review.id}/withdraw",
+        {"withdraw-submit": "y"},
+        form_page=f"/peer-qa/reviews/{review.id}",
+    )
+    assert withdrawn.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(QaReview, review.id).status is QaStatus.WITHDRAWN
+    assessed = make_qa_review(author=review.author, status="in_assessment")
+    assert "Withdraw this review" not in _page(client, f"/peer-qa/reviews/{assessed.id}")
+    refused = submit(
+        client,
+        f"/peer-qa/reviews/{assessed.id}/withdraw",
+        {},
+        form_page=f"/peer-qa/reviews/{review.id}",
+        follow=True,
+    )
+    assert "cannot become withdrawn" in refused.get_data(as_text=True)

@@ -84,8 +84,27 @@ def show_review(review_id: int) -> View:
         review=review,
         missing=services.missing_sections(review),
         feedback=feedback,
+        withdraw=ActionForm(prefix="withdraw"),
         themes=register_reference.current().specialisms.names_of(review.themes),
     )
+
+
+@bp.route("/reviews/<int:review_id>/withdraw", methods=["POST"])
+@require_permission(Permission.SUBMIT_REVIEWS)
+def withdraw_review(review_id: int) -> View:
+    review = _own(review_id)
+    form = ActionForm(prefix="withdraw")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw_review(current_user, review)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("peer_qa.show_review", review_id=review.id))
+    db.session.commit()
+    flash("Review withdrawn.", "success")
+    return redirect(url_for("peer_qa.list_reviews"))
 
 
 @bp.route("/reviews/<int:review_id>/details", methods=["GET", "POST"])
@@ -145,6 +164,7 @@ def edit_report(review_id: int) -> View:
     if form.validate_on_submit():
         files = store()
         upload = form.report.data
+        before = review.report_key
         replaced: list[str | None] = []
         try:
             saved = run(
@@ -154,7 +174,8 @@ def edit_report(review_id: int) -> View:
                 ),
             )
         except Exception:
-            if review.report_key:
+            db.session.rollback()
+            if review.report_key and review.report_key != before:
                 files.delete(review.report_key)
             raise
         if saved:
