@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from portal.applications.models import AccreditationRecord
+from portal.auth.models import User
 from portal.core.email import OutboxMessage
 from portal.core.permissions import Role
 from portal.extensions import db
@@ -374,3 +375,20 @@ def test_the_author_withdraws_a_review_before_assessors_are_allocated(client):
         follow=True,
     )
     assert "cannot become withdrawn" in refused.get_data(as_text=True)
+
+
+def test_the_demo_holds_a_review_in_every_qa_state(app):
+    runner = app.test_cli_runner()
+    for args in (
+        ["organisations", "load"],
+        ["framework", "load-all"],
+        ["peer-qa", "rubric", "load-all"],
+        ["demo", "load"],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    author = db.session.scalar(sa.select(User).where(User.email == "reviewer@demo.test"))
+    states = {r.status.value for r in queries.reviews_of(author.id)}
+    assert states == {"draft", "submitted", "in_assessment", "moderation", "completed", "responded"}
+    moderation = next(r for r in queries.reviews_of(author.id) if r.status.value == "moderation")
+    assert all(a.submitted_at for a in queries.assessments_of(moderation.id))
