@@ -13,6 +13,7 @@ from portal.applications.models import AccreditationRecord
 from portal.auth.models import User
 from portal.core.email import OutboxMessage
 from portal.core.permissions import Role
+from portal.core.worker import deliver_pending
 from portal.extensions import db
 from portal.peer_qa import queries
 from portal.peer_qa.models import PeerAssessment, QaReview, QaStatus
@@ -28,7 +29,7 @@ from tests.factories import (
     make_user,
 )
 from tests.files import pdf_bytes
-from tests.support import error_messages, page_checks, sign_in_as, submit
+from tests.support import body_of, error_messages, page_checks, sign_in_as, submit
 
 AUTHOR_NAME = "Hermione Quillfeather-Ashdown"
 AUTHOR_FILE = "Quillfeather final report.pdf"
@@ -155,7 +156,7 @@ def _everything_an_assessor_sees(client, assessor, assessment, review):
     return "\n".join(seen)
 
 
-def test_the_whole_journey_through_the_pages_is_blind_both_ways(client):
+def test_the_whole_journey_through_the_pages_is_blind_both_ways(client, app, inbox):
     author, number = _author()
     review = _submit_through_pages(client, author)
     lead = make_user(name="Quentin Leadbetter", roles=[Role.QA_LEAD])
@@ -247,6 +248,22 @@ def test_the_whole_journey_through_the_pages_is_blind_both_ways(client):
         for secret in (person.name, person.email, person.name.split()[1]):
             assert secret not in everything, secret
     assert db.session.get(QaReview, review.id).status is QaStatus.RESPONDED
+
+    # The same holds for the messages as the SMTP server receives them.
+    deliver_pending(app)
+    for assessor in (first, second):
+        received = inbox.to(assessor.email)
+        assert received, assessor.email
+        for message in received:
+            text = str(message["Subject"]) + body_of(message)
+            for secret in (AUTHOR_NAME, author.email, number):
+                assert secret not in text
+    to_author = inbox.to(author.email)
+    assert any("feedback" in str(m["Subject"]).lower() for m in to_author)
+    for message in to_author:
+        text = str(message["Subject"]) + body_of(message)
+        for person in (first, second):
+            assert person.name not in text and person.email not in text
 
 
 def test_report_uploads_are_checked_by_content_and_size(client, app):
@@ -392,3 +409,27 @@ def test_the_demo_holds_a_review_in_every_qa_state(app):
     assert states == {"draft", "submitted", "in_assessment", "moderation", "completed", "responded"}
     moderation = next(r for r in queries.reviews_of(author.id) if r.status.value == "moderation")
     assert all(a.submitted_at for a in queries.assessments_of(moderation.id))
+
+
+def test_the_author_removes_a_recommendation_and_withdraws_a_draft(client):
+    author, _ = _author()
+    make_rubric()
+    sign_in_as(client, author)
+    base = submit(client, "/peer-qa/reviews/new", {}, form_page="/peer-qa/reviews").headers[
+        "Location"
+    ]
+    for text in ("First recommendation", "Second recommendation"):
+        submit(client, f"{base}/recommendations", {"text": text})
+    removed = submit(
+        client, f"{base}/recommendations/1/remove", {}, form_page=f"{base}/recommendations"
+    )
+    assert removed.status_code == 302
+    review_id = int(base.rsplit("/", 1)[1])
+    db.session.expire_all()
+    assert db.session.get(QaReview, review_id).recommendations == ["Second recommendation"]
+    assert client.get(f"{base}/recommendations/5").status_code == 404
+    withdrawn = submit(client, f"{base}/withdraw", {}, form_page=base)
+    assert withdrawn.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(QaReview, review_id).status is QaStatus.WITHDRAWN
+    assert "First recommendation" not in _page(client, "/peer-qa/reviews")
