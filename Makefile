@@ -35,6 +35,7 @@ run: setup
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask framework load-all
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask cpd requirements load-all
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask credentials ensure-key
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask peer-qa rubric load-all
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask demo load
 	PORTAL_ENV=$${PORTAL_ENV:-development} scripts/serve.sh $(HOST) $(PORT)
 

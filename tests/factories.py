@@ -402,3 +402,131 @@ def make_entry(
     )
     db.session.commit()
     return entry
+
+
+def make_rubric():
+    """The shipped QA rubric, loaded and in use."""
+    from config.settings import CONFIG_DIR
+    from portal.core.documents import read_yaml
+    from portal.peer_qa import queries as qa_queries
+    from portal.peer_qa import services as qa_services
+    from portal.peer_qa.schema import parse_rubric
+
+    current = qa_queries.current_rubric()
+    if current is not None:
+        return current
+    document = parse_rubric(read_yaml(CONFIG_DIR / "peer_qa" / "rubric" / "2026.1.yaml"))
+    rubric = qa_services.load_rubric(None, document).rubric
+    qa_services.publish_rubric(None, rubric)
+    db.session.commit()
+    return rubric
+
+
+def make_peer_assessor(*, name: str | None = None, organisation: Organisation | None = None):
+    """An accredited reviewer who also holds the assessor role."""
+    user = make_user(name=name, roles=[Role.REVIEWER, Role.ASSESSOR], organisation=organisation)
+    make_record(user=user)
+    return user
+
+
+def make_qa_review(
+    *,
+    author: User | None = None,
+    status: str = "submitted",
+    partnership: Organisation | None = None,
+    title: str = "Learning from the experiences of an infant in a busy household",
+    recommendations: tuple[str, ...] = (
+        "The partnership should fund a shared caseload measure across agencies by March.",
+        "Health and children's social care should redesign the referral pathway for infants.",
+    ),
+):
+    """A review in the given QA state, as if its author had filled in every section."""
+    from portal.peer_qa.models import QaReview, QaStatus, QaStatusChange, ReviewType
+
+    rubric = make_rubric()
+    if author is None:
+        author = make_user(roles=[Role.REVIEWER])
+        make_record(user=author)
+    partnership = partnership or make_organisation()
+    review = QaReview(
+        author_id=author.id,
+        status=QaStatus(status),
+        title=title,
+        partnership_id=partnership.id,
+        review_type=ReviewType.LCSPR,
+        published_on=date(2026, 3, 2),
+        themes=["neglect"],
+        recommendations=list(recommendations),
+        involvement={
+            group: {"invited": True, "took_part": True, "how": "Met in person", "adjustments": ""}
+            for group in ("children", "family", "practitioners")
+        }
+        | {"practitioner_support": "A debrief and a follow-up call a month later."},
+        completed_sections=["details", "report", "recommendations", "involvement"],
+    )
+    db.session.add(review)
+    db.session.flush()
+    if status != "draft":
+        review.rubric_id = rubric.id
+        review.reference = f"QA-2026-{review.id:05d}"
+        review.submitted_at = utcnow()
+        review.anonymised_declared_at = utcnow()
+    db.session.add(
+        QaStatusChange(review=review, from_status=None, to_status=review.status, actor_id=author.id)
+    )
+    db.session.commit()
+    return review
+
+
+def attach_report_file(review, data: bytes | None = None) -> None:
+    """Give the review a stored PDF report."""
+    from flask import current_app
+
+    from portal.core.uploads import PDF, UploadStore
+    from tests.files import pdf_bytes
+
+    store = UploadStore(current_app.config["UPLOAD_DIR"])
+    key = f"{review.id:04d}" + "a" * 28
+    path = store.path_of(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data or pdf_bytes())
+    review.report_key = key
+    review.report_content_type = PDF
+    review.report_size = path.stat().st_size
+    review.report_sha256 = "0" * 64
+    db.session.commit()
+
+
+def make_peer_assessment(
+    review,
+    *,
+    assessor: User | None = None,
+    level: int | dict[str, int] | None = 3,
+    grade: int | None = 3,
+    submitted: bool = True,
+):
+    """A peer assessment of `review`, scoring every marker `level` (or by code from a dict,
+    others 3), with comments."""
+    from portal.peer_qa import queries as qa_queries
+    from portal.peer_qa.models import Confidence, MarkerScore, PeerAssessment
+
+    assessor = assessor or make_peer_assessor()
+    assessment = PeerAssessment(review_id=review.id, assessor_id=assessor.id)
+    db.session.add(assessment)
+    db.session.flush()
+    if level is not None:
+        for marker in qa_queries.markers_of(review.rubric_id):
+            given = level.get(marker.code, 3) if isinstance(level, dict) else level
+            db.session.add(
+                MarkerScore(
+                    assessment_id=assessment.id,
+                    marker_id=marker.id,
+                    level=given,
+                    comment=f"Comment on {marker.code}",
+                )
+            )
+    assessment.overall_grade = grade
+    assessment.confidence = Confidence.MEDIUM if grade else None
+    assessment.submitted_at = utcnow() if submitted else None
+    db.session.commit()
+    return assessment

@@ -1,7 +1,7 @@
 """Renewal: from the scheme's window before expiry, an accredited reviewer applies again with a
 shorter form that reads their CPD record, lists the reviews they completed in the term and
-confirms a current DBS check. Reviews will come from peer quality assurance once it runs;
-until then the reviewer lists them."""
+confirms a current DBS check. Reviews that completed peer quality assurance in the term are
+listed from it, beside those the reviewer lists."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from portal.cpd import queries as cpd_queries
 from portal.extensions import db
 from portal.framework.queries import published_framework
 from portal.organisations.models import Organisation
+from portal.peer_qa.queries import QaOutcome, qa_outcomes_for
 
 REVIEW_ROLES = {"lead": "Lead reviewer", "co_lead": "Co-lead reviewer"}
 
@@ -139,6 +140,15 @@ def record_renewed_by(application: Application) -> AccreditationRecord | None:
             AccreditationRecord.scheme_id == application.scheme_id,
         )
     )
+
+
+def qa_reviews_for(application: Application) -> list[QaOutcome]:
+    """Reviews whose peer quality assurance completed during the accreditation being renewed:
+    listed beside the reviews the reviewer types in."""
+    record = record_renewed_by(application)
+    if application.kind is not ApplicationKind.RENEWAL or record is None:
+        return []
+    return qa_outcomes_for(application.applicant_id, record.starts_on, record.expires_on)
 
 
 def cpd_for(application: Application, *, today: date) -> cpd_queries.CpdSummary | None:

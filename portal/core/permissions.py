@@ -62,16 +62,31 @@ class Permission(enum.StrEnum):
     MANAGE_CPD = "manage_cpd"
     KEEP_REGISTER_ENTRY = "keep_register_entry"
     SEARCH_REGISTER = "search_register"
+    SUBMIT_REVIEWS = "submit_reviews"
+    ASSESS_REVIEWS = "assess_reviews"
+    MANAGE_PEER_QA = "manage_peer_qa"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Everyone who signs up holds the applicant role, so anyone may apply.
     Role.APPLICANT: frozenset({Permission.APPLY}),
     Role.REVIEWER: frozenset(
-        {Permission.MENTOR, Permission.KEEP_CPD, Permission.KEEP_REGISTER_ENTRY}
+        {
+            Permission.MENTOR,
+            Permission.KEEP_CPD,
+            Permission.KEEP_REGISTER_ENTRY,
+            Permission.SUBMIT_REVIEWS,
+        }
     ),
-    Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
-    Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
+    # Peer assessors of reviews are accredited reviewers who also hold the assessor role.
+    Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS, Permission.ASSESS_REVIEWS}),
+    Role.QA_LEAD: frozenset(
+        {
+            Permission.ASSESS_APPLICATIONS,
+            Permission.MODERATE_APPLICATIONS,
+            Permission.MANAGE_PEER_QA,
+        }
+    ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
     Role.ANALYST: frozenset(),
     Role.ADMINISTRATOR: frozenset(

@@ -7,11 +7,19 @@ from pathlib import Path
 from typing import IO
 
 import click
+from flask.cli import with_appcontext
 
-from portal.core.documents import DocumentInvalid
+from portal.core.documents import DocumentInvalid, read_yaml
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.peer_qa import queries, services
 from portal.peer_qa.classifier import classify
+from portal.peer_qa.models import RubricStatus
 from portal.peer_qa.recommendation_rules import current_rules, load_rules
+from portal.peer_qa.schema import RUBRIC_DIR, parse_rubric, rubric_files
 
+FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
+DIRECTORY = click.Path(exists=True, file_okay=False, path_type=Path)
 RULES_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -44,3 +52,87 @@ def classify_command(rules_path: Path | None, source: IO[str]) -> None:
             continue
         result = classify(line, rules).as_dict()
         click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _report(path: Path, exc: DocumentInvalid) -> None:
+    click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
+    for problem in exc.problems:
+        click.echo(f"  - {problem}", err=True)
+
+
+@peer_qa_cli.group("rubric", help="Versions of the QA rubric in config/peer_qa/rubric.")
+def rubric_cli() -> None:
+    pass
+
+
+@rubric_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=FILES)
+def validate_rubric(paths: tuple[Path, ...]) -> None:
+    """Check rubric files without loading them, reporting every problem."""
+    failed = False
+    for path in paths:
+        try:
+            document = parse_rubric(read_yaml(path))
+        except DocumentInvalid as exc:
+            _report(path, exc)
+            failed = True
+        else:
+            click.echo(
+                f"{path}: version {document.version} of the QA rubric is valid "
+                f"({len(document.of('reviewer'))} reviewer markers, "
+                f"{len(document.of('partnership'))} partnership markers)."
+            )
+    if failed:
+        raise click.ClickException("Some files are not valid.")
+
+
+@rubric_cli.command("load")
+@click.argument("path", type=FILES)
+@click.option("--publish", is_flag=True, help="Also put it into use, if it is still a draft.")
+@with_appcontext
+def load_rubric(path: Path, publish: bool) -> None:
+    """Check a rubric file and store it as a draft version."""
+    try:
+        document = parse_rubric(read_yaml(path))
+    except DocumentInvalid as exc:
+        _report(path, exc)
+        raise click.ClickException("Nothing was loaded.") from exc
+    try:
+        loaded = services.load_rubric(None, document)
+        if publish and loaded.rubric.status is RubricStatus.DRAFT:
+            services.publish_rubric(None, loaded.rubric)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    state = "loaded" if loaded.created else "already loaded"
+    click.echo(
+        f"Version {document.version} of the QA rubric {state}; "
+        f"it is {loaded.rubric.status.label.lower()}."
+    )
+
+
+@rubric_cli.command("load-all")
+@click.option("--rubric-dir", type=DIRECTORY, default=RUBRIC_DIR, show_default=True)
+@with_appcontext
+def load_all_rubrics(rubric_dir: Path) -> None:
+    """Load every rubric version shipped; with none in use, the newest is put into use (later
+    ones wait as drafts)."""
+    try:
+        documents = [parse_rubric(read_yaml(path)) for path in rubric_files(rubric_dir)]
+    except DocumentInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        raise click.ClickException("Nothing was loaded.") from exc
+    try:
+        loaded = [services.load_rubric(None, d).rubric for d in documents]
+        if loaded and queries.current_rubric() is None and loaded[-1].status is RubricStatus.DRAFT:
+            services.publish_rubric(None, loaded[-1])
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    in_use = queries.current_rubric()
+    click.echo(
+        f"QA rubric: {len(loaded)} version(s); in use: {in_use.version if in_use else 'none'}."
+    )

@@ -35,11 +35,15 @@ from portal.extensions import db
 from portal.framework.models import Competency
 from portal.organisations.models import OrganisationKind
 from tests.factories import (
+    attach_report_file,
     count,
     make_application,
     make_framework,
     make_organisation,
+    make_peer_assessment,
+    make_qa_review,
     make_record,
+    make_rubric,
     make_user,
 )
 from tests.files import pdf_bytes
@@ -228,6 +232,29 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "credentials.status_list":           (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "credentials.show_framework":        (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "credentials.verify_credential":     (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # Peer QA: the review in the URL is another reviewer's, the assessment another assessor's.
+    "peer_qa.list_reviews":              (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    # The matrix's reviewer holds no accreditation record: told so and sent back.
+    "peer_qa.start_review":              (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.withdraw_review":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.show_review":               (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.edit_details":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.edit_report":               (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.download_report":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.edit_recommendations":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.edit_recommendation":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.remove_recommendation":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.edit_involvement":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.check_review":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.respond_to_feedback":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.list_assessments":          (LOGIN, DENY,  DENY,  OK,    DENY,  DENY,  DENY,  DENY),
+    "peer_qa.score_review":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.list_all_reviews":          (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.manage_review":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.allocate_peers":            (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.moderate_review":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.list_rubrics":              (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.show_rubric":               (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
 }
 # fmt: on
 
@@ -249,6 +276,9 @@ TRIED_WITH_POST = {
     "register.remove_from_shortlist",
     "register.download_employer_check",
     "credentials.issue_credential",
+    "peer_qa.start_review",
+    "peer_qa.withdraw_review",
+    "peer_qa.remove_recommendation",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -274,6 +304,9 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "availability_request_id": lambda: _availability_request().id,
     "credential_id": lambda: _credential().public_id,
     "purpose": lambda: _with_signing_key("revocation"),
+    "review_id": lambda: _qa_review().id,
+    "assessment_id": lambda: make_peer_assessment(_qa_review(), submitted=False).id,
+    "rubric_id": lambda: make_rubric().id,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -488,7 +521,24 @@ ENDPOINT_VALUES: dict[str, Callable[[], dict[str, object]]] = {
     "organisations.edit_agency_partnerships": lambda: {
         "org_id": make_organisation(kind=OrganisationKind.SCHOOL).id
     },
+    "peer_qa.moderate_review": lambda: _qa_review_in_moderation(),
 }
+
+
+def _qa_review():
+    """A submitted review by another reviewer, with its report stored."""
+    if "qa_review" not in _MADE:
+        review = make_qa_review()
+        attach_report_file(review)
+        _MADE["qa_review"] = review
+    return _MADE["qa_review"]
+
+
+def _qa_review_in_moderation() -> dict[str, object]:
+    review = make_qa_review(status="moderation")
+    make_peer_assessment(review, level=1, grade=1)
+    make_peer_assessment(review, level=3, grade=3)
+    return {"review_id": review.id}
 
 
 def _pairing() -> dict[str, object]:

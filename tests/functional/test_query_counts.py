@@ -287,3 +287,47 @@ def test_a_reviewers_credentials_page_does_not_grow_with_their_credentials(clien
     with counting() as large:
         assert client.get("/credentials").status_code == 200
     assert len(large) == len(small), "\n".join(large)
+
+
+def _grow_peer_qa(n, author, assessor):
+    """More reviews by the author in every QA state, each with an assessment by the assessor
+    and another peer, and reviews by other authors."""
+    from tests.factories import make_peer_assessment, make_qa_review
+
+    states = ["draft", "submitted", "in_assessment", "moderation", "completed", "responded"]
+    for i in range(n):
+        state = states[i % len(states)]
+        for review in (make_qa_review(author=author, status=state), make_qa_review(status=state)):
+            if state not in {"draft", "submitted"}:
+                make_peer_assessment(review, assessor=assessor, submitted=state != "in_assessment")
+                make_peer_assessment(review)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("url", "who"),
+    [
+        ("/peer-qa/reviews", "author"),
+        ("/peer-qa/assessments", "assessor"),
+        ("/peer-qa/manage", "lead"),
+        ("/peer-qa/rubrics", "lead"),
+    ],
+)
+def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who):
+    from tests.factories import make_peer_assessor, make_record
+
+    author = make_user(roles=[Role.REVIEWER])
+    make_record(user=author)
+    assessor = make_peer_assessor()
+    people = {"author": author, "assessor": assessor, "lead": make_user(roles=[Role.QA_LEAD])}
+    sign_in_as(client, people[who])
+    _grow_peer_qa(6, author, assessor)
+    client.get(url)  # warm up
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url).status_code == 200
+    _grow_peer_qa(18, author, assessor)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(large)

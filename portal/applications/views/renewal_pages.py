@@ -106,6 +106,7 @@ def list_completed_reviews(application_id: int) -> View:
         form=form,
         roles=renewal.REVIEW_ROLES,
         required=int(application.scheme.settings.get("renewal_reviews_required", 2)),
+        qa_reviews=renewal.qa_reviews_for(application),
     )
 
 
