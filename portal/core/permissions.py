@@ -60,6 +60,7 @@ class Permission(enum.StrEnum):
     MENTOR = "mentor"
     KEEP_CPD = "keep_cpd"
     MANAGE_CPD = "manage_cpd"
+    ASSESS_CPD = "assess_cpd"
     KEEP_REGISTER_ENTRY = "keep_register_entry"
     SEARCH_REGISTER = "search_register"
 
@@ -70,8 +71,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.REVIEWER: frozenset(
         {Permission.MENTOR, Permission.KEEP_CPD, Permission.KEEP_REGISTER_ENTRY}
     ),
-    Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
-    Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
+    Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS, Permission.ASSESS_CPD}),
+    Role.QA_LEAD: frozenset(
+        {
+            Permission.ASSESS_APPLICATIONS,
+            Permission.MODERATE_APPLICATIONS,
+            Permission.ASSESS_CPD,
+        }
+    ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
     Role.ANALYST: frozenset(),
     Role.ADMINISTRATOR: frozenset(
