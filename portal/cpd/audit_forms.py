@@ -87,10 +87,13 @@ class SubmitAuditForm(FlaskForm):
 
 
 class AllocateAssessorForm(VersionedForm):
+    # The view offers conflict-free people; anyone else posted is refused by the service with
+    # the reason.
     assessor = RadioField(
         "Assessor",
         widget=GovRadioInput(),
         coerce=int,
+        validate_choice=False,
         validators=[InputRequired(message="Select an assessor")],
     )
     submit = SubmitField("Allocate", widget=GovSubmitInput())

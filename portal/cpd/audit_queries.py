@@ -366,8 +366,8 @@ def assessors() -> list[User]:
     )
 
 
-def assessor(user_id: int) -> User | None:
-    return next((u for u in assessors() if u.id == user_id), None)
+def user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
 
 
 # Administrators browsing records

@@ -162,7 +162,7 @@ def allocate_audit_assessor(selection_id: int) -> View:
     form = AllocateAssessorForm(version_id=selection.version_id)
     form.assessor.choices = [(p.id, p.name) for p in people]
     if form.validate_on_submit():
-        chosen = next((p for p in people if p.id == form.assessor.data), None)
+        chosen = audit_queries.user(form.assessor.data)
         if chosen is None:
             apply_domain_error(form, "Select an assessor", "assessor")
         elif _run(
