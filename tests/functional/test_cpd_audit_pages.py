@@ -126,6 +126,10 @@ def test_the_reviewer_sees_the_audit_with_its_deadline_and_submits(client, admin
     sign_in_as(client, record.user)
     progress = client.get("/cpd").get_data(as_text=True)
     assert "selected for audit" in progress
+    deadline = f"{selection.due_on.day} {selection.due_on:%B %Y}"
+    assert f"submit it by {deadline}" in progress
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert f"Submit your CPD record for audit by {deadline}" in dashboard
     assert f"/cpd/audit/records/{selection.id}/submit" in progress
     url = f"/cpd/audit/records/{selection.id}/submit"
     page = client.get(url)
