@@ -9,6 +9,7 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.applications import accreditation
@@ -163,7 +164,9 @@ def open_cycle(
     db.session.flush()
     records = {
         r.id: r
-        for r in db.session.query(AccreditationRecord).filter(AccreditationRecord.id.in_(drawn))
+        for r in db.session.scalars(
+            sa.select(AccreditationRecord).where(AccreditationRecord.id.in_(drawn))
+        )
     }
     always = set(people.always)
     for record_id in drawn:
@@ -515,11 +518,11 @@ def process_overdue(*, today: date) -> tuple[int, int]:
     administrator. Each reminder and each escalation happens once, however often this runs.
     Returns (reminders, escalations)."""
     reminded = escalated = 0
-    selections = (
-        db.session.query(CpdAuditSelection)
-        .filter(CpdAuditSelection.status.in_([AuditStatus.REQUESTED, AuditStatus.DEVELOPMENT_PLAN]))
+    selections = db.session.scalars(
+        sa.select(CpdAuditSelection)
+        .where(CpdAuditSelection.status.in_([AuditStatus.REQUESTED, AuditStatus.DEVELOPMENT_PLAN]))
         .order_by(CpdAuditSelection.id)
-    )
+    ).all()
     settings_of: dict[int, audit_queries.AuditSettings] = {}
     for selection in selections:
         scheme_id = selection.record.scheme_id

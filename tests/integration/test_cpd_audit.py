@@ -161,6 +161,31 @@ def test_a_scheme_file_with_a_wrong_rate_is_reported(admin, scheme):
         _open(admin, scheme, percent=None)
 
 
+@pytest.mark.parametrize(
+    ("block", "says"),
+    [
+        ("not a mapping", "must be a mapping"),
+        ({"sample_percent": "lots"}, "sample_percent"),
+        ({"submission_days": 0}, "'submission_days' must be a whole number from 7 to 90"),
+        ({"development_plan_days": True}, "'development_plan_days' must be a whole number"),
+        ({"reminder_days_before": 31}, "'reminder_days_before' must be a whole number"),
+    ],
+)
+def test_each_wrong_audit_setting_is_named(scheme, block, says):
+    scheme.settings = {**scheme.settings, "cpd_audit": block}
+    with pytest.raises(audit_queries.AuditSettingsInvalid, match=says):
+        audit_queries.audit_settings(scheme)
+
+
+def test_the_shipped_scheme_sets_the_audit_as_the_regulators_do():
+    from config.settings import CONFIG_DIR
+    from portal.core.documents import read_yaml
+
+    document = read_yaml(CONFIG_DIR / "schemes" / "cspr.yaml")
+    settings = audit_queries.audit_settings(Scheme(code="cspr", name="x", settings=document))
+    assert settings == audit_queries.AuditSettings(Decimal(5), 21, 90, 7)
+
+
 def test_the_newly_accredited_and_those_under_audit_are_left_out(admin, scheme):
     old = _records(2)
     new = make_record(starts_on=TODAY - timedelta(days=200))
