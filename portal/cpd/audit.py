@@ -262,8 +262,9 @@ def submit_record(
 def allocate_assessor(
     actor: User, selection: CpdAuditSelection, assessor: User, *, version_id: int | None = None
 ) -> int:
-    """Give the record waiting for a review to an assessor: never the reviewer, and for the
-    second review never the first assessor. Returns the stage (1 or 2)."""
+    """Give the record waiting for a review to an assessor: never the reviewer, their mentor
+    or mentee, or the administrator allocating, and for the second review never the first
+    assessor. Returns the stage (1 or 2)."""
     if not actor.has_permission(Permission.MANAGE_CPD):
         raise NotPermitted("Only administrators allocate CPD audits.")
     _check_version(selection, version_id)
@@ -277,6 +278,10 @@ def allocate_assessor(
         raise DomainError("Choose someone who assesses CPD audits", field="assessor")
     if assessor.id == selection.user_id:
         raise DomainError("Nobody can assess their own CPD record", field="assessor")
+    if assessor.id in audit_queries.mentoring_links(selection.user_id):
+        raise DomainError(
+            "A mentor or mentee of the reviewer cannot assess their CPD record", field="assessor"
+        )
     if assessor.id == actor.id:
         raise DomainError("Allocate someone other than yourself", field="assessor")
     if stage == 2 and assessor.id == selection.first_assessor_id:

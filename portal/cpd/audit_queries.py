@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.applications.models import CURRENT_ACCREDITATION, AccreditationRecord
+from portal.applications.models import CURRENT_ACCREDITATION, AccreditationRecord, MentorPairing
 from portal.auth.models import RoleGrant, User
 from portal.core.permissions import ROLE_PERMISSIONS, Permission, Role
 from portal.cpd import queries
@@ -363,6 +363,37 @@ def assessors() -> list[User]:
             )
             .order_by(User.name, User.id)
         )
+    )
+
+
+def mentoring_links(user_id: int) -> set[int]:
+    """People linked to the reviewer by supervised practice: their mentors and their mentees.
+    Neither may assess the reviewer's CPD."""
+    mentors = (
+        sa.select(MentorPairing.mentor_id)
+        .join(AccreditationRecord, AccreditationRecord.id == MentorPairing.record_id)
+        .where(AccreditationRecord.user_id == user_id)
+    )
+    mentees = (
+        sa.select(AccreditationRecord.user_id)
+        .join(MentorPairing, MentorPairing.record_id == AccreditationRecord.id)
+        .where(MentorPairing.mentor_id == user_id)
+    )
+    return set(db.session.scalars(mentors.union(mentees)))
+
+
+def finished_audits_of(user_id: int) -> list[CpdAuditSelection]:
+    """A reviewer's finished audits with their reviews, the newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(CpdAuditSelection)
+            .where(
+                CpdAuditSelection.user_id == user_id,
+                CpdAuditSelection.status.in_(sorted(FINISHED)),
+            )
+            .options(selectinload(CpdAuditSelection.reviews), joinedload(CpdAuditSelection.cycle))
+            .order_by(CpdAuditSelection.id.desc())
+        ).unique()
     )
 
 

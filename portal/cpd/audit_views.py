@@ -154,8 +154,11 @@ def allocate_audit_assessor(selection_id: int) -> View:
     if stage is None:
         flash("This audit is not waiting for an assessor.")
         return redirect(url_for("cpd.show_audit_cycle", cycle_id=selection.cycle_id))
-    # Conflict-free choices: never the reviewer, nor the first assessor for a second review.
-    excluded = {selection.user_id, current_user.id}
+    # Conflict-free choices: never the reviewer or their mentor or mentee, nor the first
+    # assessor for a second review.
+    excluded = {selection.user_id, current_user.id} | audit_queries.mentoring_links(
+        selection.user_id
+    )
     if stage == 2 and selection.first_assessor_id:
         excluded.add(selection.first_assessor_id)
     people = [p for p in audit_queries.assessors() if p.id not in excluded]

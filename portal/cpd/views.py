@@ -131,13 +131,17 @@ def _run(form: FlaskForm, action: Callable[[], object]) -> list[services.FieldFi
 def show_progress() -> View:
     record = _own_record()
     audits = audit_queries.open_audits_of(current_user.id)
+    finished = audit_queries.finished_audits_of(current_user.id)
     if record is None:
-        return render_template("cpd/show_progress.html", record=None, audits=audits)
+        return render_template(
+            "cpd/show_progress.html", record=None, audits=audits, finished=finished
+        )
     state = queries.progress(record, today=today_in_england())
     return render_template(
         "cpd/show_progress.html",
         record=record,
         audits=audits,
+        finished=finished,
         progress=state,
         entries=queries.entries_of(record.id),
         today=today_in_england(),

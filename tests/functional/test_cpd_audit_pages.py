@@ -208,6 +208,11 @@ def test_an_allocated_assessor_reads_the_record_with_evidence_and_records_an_out
     assert selection.status is AuditStatus.ACCEPTED
     deliver_pending(app)
     inbox.wait_for(record.user.email, "The outcome of your CPD audit: accepted")
+    sign_in_as(client, record.user)
+    progress = client.get("/cpd")
+    page_checks(progress, service_name=SERVICE_NAME)
+    assert "A reflective record." in progress.get_data(as_text=True)
+    sign_in_as(client, assessor)
     # Once recorded, the assess page shows the record read-only.
     assert client.get(url).status_code == 302
 

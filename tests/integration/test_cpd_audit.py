@@ -296,6 +296,29 @@ def test_allocation_is_conflict_free(admin, scheme):
     assert selection.first_assessor_id == first.id
 
 
+def test_a_mentor_or_mentee_of_the_reviewer_cannot_assess_them(admin, scheme):
+    from portal.applications.models import MentorPairing
+
+    selection = _submitted(admin, scheme)
+    mentor = _assessor("Mentor")
+    mentee_record = make_record(starts_on=TODAY - timedelta(days=30))
+    mentee = mentee_record.user
+    db.session.add(RoleGrant(user=mentee, role=Role.ASSESSOR))
+    db.session.add(
+        MentorPairing(record_id=selection.record_id, mentor_id=mentor.id, paired_by_id=admin.id)
+    )
+    db.session.add(
+        MentorPairing(
+            record_id=mentee_record.id, mentor_id=selection.user_id, paired_by_id=admin.id
+        )
+    )
+    db.session.commit()
+    assert audit_queries.mentoring_links(selection.user_id) == {mentor.id, mentee.id}
+    for linked in (mentor, mentee):
+        with pytest.raises(DomainError, match="mentor or mentee"):
+            audit.allocate_assessor(admin, selection, linked)
+
+
 def test_nothing_to_allocate_before_submission(admin, scheme):
     make_record(starts_on=LONG_AGO)
     selection = audit_queries.selections_of(_open(admin, scheme).id)[0]
