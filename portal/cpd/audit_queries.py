@@ -326,6 +326,26 @@ def open_audits_of(user_id: int) -> list[CpdAuditSelection]:
     )
 
 
+def awaiting_evidence(entry: CpdEntry) -> bool:
+    """Whether the entry counts in a CPD year whose record an audit is waiting for: its
+    evidence may then change although the year has closed."""
+    day = entry.counts_on
+    if day is None:
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CpdAuditSelection)
+            .where(
+                CpdAuditSelection.record_id == entry.record_id,
+                CpdAuditSelection.status == AuditStatus.REQUESTED,
+                CpdAuditSelection.year_starts_on <= day,
+                CpdAuditSelection.year_ends_on >= day,
+            )
+        )
+    )
+
+
 def assessments_for(user_id: int) -> list[CpdAuditSelection]:
     """Audits waiting for this assessor: a review to record, or a development plan to check."""
     s = CpdAuditSelection

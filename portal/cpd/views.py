@@ -300,7 +300,7 @@ def correct_entry(entry_id: int) -> View:
 def list_evidence(entry_id: int) -> View:
     entry = _load_own_entry(entry_id)
     form = EvidenceForm()
-    locked = _locked(entry)
+    locked = services.evidence_locked(entry, today_in_england())
     if not locked and form.validate_on_submit():
         store = _store()
         upload = form.file.data

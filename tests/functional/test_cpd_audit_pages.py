@@ -136,6 +136,10 @@ def test_the_reviewer_sees_the_audit_with_its_deadline_and_submits(client, admin
     soup = page_checks(page, service_name=SERVICE_NAME)
     assert "Systems course" in page.get_data(as_text=True)
     assert "certificate.pdf" in page.get_data(as_text=True)
+    files = soup.select_one("a[href$='/evidence']")["href"]
+    evidence_page = client.get(files)
+    page_checks(evidence_page, service_name=SERVICE_NAME)
+    assert 'type="file"' in evidence_page.get_data(as_text=True)
     refused = submit(client, url, {"statement": "All here."})
     soup = page_checks(refused, service_name=SERVICE_NAME)
     assert error_messages(soup) == ["Confirm that the record is complete and your own"]

@@ -616,3 +616,33 @@ def test_selections_are_unique_per_cycle_and_record(admin, scheme):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_evidence_can_be_added_to_the_audited_year_until_the_record_is_submitted(
+    app, admin, scheme
+):
+    import io
+
+    from portal.core.uploads import UploadStore
+    from portal.cpd import services
+    from tests.files import pdf_bytes
+
+    record = make_record(starts_on=LONG_AGO)
+    entry = make_cpd_entry(record, on=date(2026, 5, 1))
+    store = UploadStore(app.config["UPLOAD_DIR"])
+    assert services.evidence_locked(entry, TODAY)
+    selection = audit_queries.selections_of(_open(admin, scheme).id)[0]
+    assert not services.evidence_locked(entry, TODAY)
+    evidence = services.add_evidence(
+        record.user,
+        entry,
+        filename="certificate.pdf",
+        stream=io.BytesIO(pdf_bytes()),
+        store=store,
+        today=TODAY,
+    )
+    audit.submit_record(record.user, selection, statement="", declared=True, today=TODAY)
+    assert services.evidence_locked(entry, TODAY)
+    with pytest.raises(DomainError, match="locked"):
+        services.remove_evidence(record.user, entry, evidence, today=TODAY)
+    store.delete(evidence.storage_key)
