@@ -22,6 +22,7 @@ from portal.applications.models import (
 from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
+from portal.cpd.audit_models import CpdAuditCycle, CpdAuditReview, CpdAuditSelection
 from portal.cpd.models import (
     CpdEntry,
     CpdEntryRevision,
@@ -73,6 +74,9 @@ __all__ = [
     "AvailabilityRequest",
     "Commission",
     "Competency",
+    "CpdAuditCycle",
+    "CpdAuditReview",
+    "CpdAuditSelection",
     "CpdEntry",
     "CpdEntryRevision",
     "CpdEvidence",

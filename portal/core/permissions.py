@@ -60,6 +60,7 @@ class Permission(enum.StrEnum):
     MENTOR = "mentor"
     KEEP_CPD = "keep_cpd"
     MANAGE_CPD = "manage_cpd"
+    ASSESS_CPD = "assess_cpd"
     KEEP_REGISTER_ENTRY = "keep_register_entry"
     SEARCH_REGISTER = "search_register"
     SUBMIT_REVIEWS = "submit_reviews"
@@ -79,12 +80,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     # Peer assessors of reviews are accredited reviewers who also hold the assessor role.
-    Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS, Permission.ASSESS_REVIEWS}),
+    Role.ASSESSOR: frozenset(
+        {Permission.ASSESS_APPLICATIONS, Permission.ASSESS_REVIEWS, Permission.ASSESS_CPD}
+    ),
     Role.QA_LEAD: frozenset(
         {
             Permission.ASSESS_APPLICATIONS,
             Permission.MODERATE_APPLICATIONS,
             Permission.MANAGE_PEER_QA,
+            Permission.ASSESS_CPD,
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from portal.core.dates import today_in_england
 from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
-from portal.cpd import services
+from portal.cpd import audit, audit_queries, services
 from portal.cpd.models import RequirementStatus
 from portal.cpd.schema import REQUIREMENTS_DIR, parse_requirements, requirement_files
 from portal.extensions import db
@@ -27,7 +27,9 @@ def _report(path: Path, exc: DocumentInvalid) -> None:
         click.echo(f"  - {problem}", err=True)
 
 
-@click.group("cpd", help="Continuing professional development: requirements and reminders.")
+@click.group(
+    "cpd", help="Continuing professional development: requirements, reminders and the audit."
+)
 def cpd_cli() -> None:
     pass
 
@@ -132,3 +134,44 @@ def send_reminders(today: datetime | None) -> None:
     sent = services.send_reminders(today=day)
     db.session.commit()
     click.echo(f"Sent {sent} CPD reminder{'s' if sent != 1 else ''}.")
+
+
+@cpd_cli.command("audit-overdue")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this date.",
+)
+@with_appcontext
+def audit_overdue(today: datetime | None) -> None:
+    """Remind reviewers of CPD audit deadlines and escalate overdue submissions and development
+    plans (run daily; each reminder and escalation happens once)."""
+    day: date = today.date() if today else today_in_england()
+    reminded, escalated = audit.process_overdue(today=day)
+    db.session.commit()
+    click.echo(
+        f"Sent {reminded} CPD audit reminder{'s' if reminded != 1 else ''}; "
+        f"escalated {escalated} overdue audit{'s' if escalated != 1 else ''}."
+    )
+
+
+@cpd_cli.command("audit-draw")
+@click.argument("cycle_id", type=int)
+@with_appcontext
+def audit_draw(cycle_id: int) -> None:
+    """Repeat a cycle's draw from its recorded population, rate and seed, and say whether it
+    gives the sample that was recorded."""
+    cycle = audit_queries.cycle(cycle_id)
+    if cycle is None:
+        raise click.ClickException(f"There is no CPD audit cycle {cycle_id}.")
+    check = audit_queries.draw_check(cycle)
+    click.echo(
+        f"Cycle {cycle.id} ({cycle.scheme.name}, opened {cycle.opened_on}): seed {check.seed}, "
+        f"{check.percent}% of {len(cycle.eligible)} eligible, {len(cycle.always)} always drawn."
+    )
+    click.echo("Drawn again: " + ", ".join(str(i) for i in check.repeated))
+    click.echo("Recorded:    " + ", ".join(str(i) for i in check.recorded))
+    if not check.matches:
+        raise click.ClickException("The draw does not repeat: the recorded sample differs.")
+    click.echo("The draw repeats: same sample.")

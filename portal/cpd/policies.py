@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from portal.core.permissions import Permission
+from portal.cpd.audit_models import AuditStatus, CpdAuditSelection
 from portal.cpd.models import CpdEntry
 
 
@@ -22,3 +23,26 @@ def can_view_entry(user: Person, entry: CpdEntry) -> bool:
 
 def can_change_entry(user: Person, entry: CpdEntry) -> bool:
     return entry.user_id == user.id
+
+
+# The CPD audit
+
+
+def can_submit_audit(user: Person, selection: CpdAuditSelection) -> bool:
+    return selection.user_id == user.id
+
+
+def can_read_audit(user: Person, selection: CpdAuditSelection) -> bool:
+    """The assessors allocated to it and the administrators; never another assessor."""
+    return user.id in (
+        selection.first_assessor_id,
+        selection.second_assessor_id,
+    ) or user.has_permission(Permission.MANAGE_CPD)
+
+
+def can_see_first_review(user: Person, selection: CpdAuditSelection) -> bool:
+    """The second assessor judges independently: the first review is hidden from them until
+    they have recorded theirs."""
+    if user.id == selection.second_assessor_id:
+        return selection.status is not AuditStatus.SECOND_REVIEW
+    return user.has_permission(Permission.MANAGE_CPD) or user.id == selection.first_assessor_id

@@ -21,7 +21,7 @@ from portal.core.links import external_url
 from portal.core.personal_data import Finding, find_personal_data
 from portal.core.templating import format_date
 from portal.core.uploads import DOCX, PDF, UploadStore
-from portal.cpd import queries
+from portal.cpd import audit_queries, queries
 from portal.cpd.imports import ImportCheck, natural_key
 from portal.cpd.models import (
     REQUIREMENT_TRANSITIONS,
@@ -455,6 +455,20 @@ def _own(actor: User, entry: CpdEntry) -> None:
         raise NotPermitted("You can only change your own CPD record.")
 
 
+def evidence_locked(entry: CpdEntry, today: date) -> bool:
+    """Evidence is locked with its activity once the CPD year closes, except while a CPD audit
+    is waiting for the record of that year."""
+    record = entry.record
+    return is_locked(
+        cpd_years(record.starts_on, record.expires_on), entry.counts_on, today
+    ) and not audit_queries.awaiting_evidence(entry)
+
+
+def _evidence_may_change(entry: CpdEntry, today: date) -> None:
+    if evidence_locked(entry, today):
+        raise DomainError("This activity's CPD year has closed, so it is locked", field="file")
+
+
 def add_evidence(
     actor: User,
     entry: CpdEntry,
@@ -467,9 +481,7 @@ def add_evidence(
     """Store a PDF or DOCX checked by its content and size. The caller deletes the stored file
     if the transaction then fails."""
     _own(actor, entry)
-    record = entry.record
-    if is_locked(cpd_years(record.starts_on, record.expires_on), entry.counts_on, today):
-        raise DomainError("This activity's CPD year has closed, so it is locked", field="file")
+    _evidence_may_change(entry, today)
     if len(entry.evidence) >= MAX_EVIDENCE_FILES:
         raise DomainError(
             f"You can add up to {MAX_EVIDENCE_FILES} files to an activity: remove one first",
@@ -515,9 +527,7 @@ def remove_evidence(actor: User, entry: CpdEntry, evidence: CpdEvidence, *, toda
     _own(actor, entry)
     if evidence.entry_id != entry.id:
         raise NotPermitted("That file belongs to another activity.")
-    record = entry.record
-    if is_locked(cpd_years(record.starts_on, record.expires_on), entry.counts_on, today):
-        raise DomainError("This activity's CPD year has closed, so it is locked", field="file")
+    _evidence_may_change(entry, today)
     key = evidence.storage_key
     name = evidence.original_name
     db.session.delete(evidence)

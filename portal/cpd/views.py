@@ -29,7 +29,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
 from portal.core.uploads import UploadStore
-from portal.cpd import bp, policies, queries, services
+from portal.cpd import audit_queries, bp, policies, queries, services
 from portal.cpd.diff import diff_requirements
 from portal.cpd.forms import (
     ConfirmChangeForm,
@@ -130,12 +130,18 @@ def _run(form: FlaskForm, action: Callable[[], object]) -> list[services.FieldFi
 @require_permission(Permission.KEEP_CPD)
 def show_progress() -> View:
     record = _own_record()
+    audits = audit_queries.open_audits_of(current_user.id)
+    finished = audit_queries.finished_audits_of(current_user.id)
     if record is None:
-        return render_template("cpd/show_progress.html", record=None)
+        return render_template(
+            "cpd/show_progress.html", record=None, audits=audits, finished=finished
+        )
     state = queries.progress(record, today=today_in_england())
     return render_template(
         "cpd/show_progress.html",
         record=record,
+        audits=audits,
+        finished=finished,
         progress=state,
         entries=queries.entries_of(record.id),
         today=today_in_england(),
@@ -294,7 +300,7 @@ def correct_entry(entry_id: int) -> View:
 def list_evidence(entry_id: int) -> View:
     entry = _load_own_entry(entry_id)
     form = EvidenceForm()
-    locked = _locked(entry)
+    locked = services.evidence_locked(entry, today_in_england())
     if not locked and form.validate_on_submit():
         store = _store()
         upload = form.file.data

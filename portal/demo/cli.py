@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from portal.core.permissions import TWO_FACTOR_ROLES
 from portal.core.uploads import UploadStore
 from portal.demo.applications import load_demo_applications, load_demo_renewal
-from portal.demo.cpd import load_demo_cpd
+from portal.demo.cpd import load_demo_cpd, load_demo_cpd_audit
 from portal.demo.peer_qa import load_demo_peer_qa
 from portal.demo.register import load_demo_commissions, load_demo_register
 from portal.demo.services import DEMO_ACCOUNTS, current_code, demo_loaded, load_demo
@@ -56,6 +56,7 @@ def load_command() -> None:
         load_demo_renewal(store)
         load_demo_register(password)
         load_demo_commissions()
+        load_demo_cpd_audit()
         load_demo_peer_qa(store)
         db.session.commit()
         click.echo("Demo data loaded.")

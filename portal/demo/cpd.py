@@ -1,4 +1,5 @@
-"""Demo CPD records: a complete one (the demo reviewer), a partial one and an empty one."""
+"""Demo CPD records: a complete one (the demo reviewer), a partial one and an empty one; and a
+CPD audit with one reviewer's record submitted and waiting for an assessor."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from portal.applications import decisions, queries
 from portal.applications.models import AccreditationRecord, Outcome
 from portal.auth import services as accounts
 from portal.auth.models import User
+from portal.core.dates import today_in_england
 from portal.core.db import utcnow
+from portal.core.errors import DomainError
 from portal.core.uploads import UploadStore
+from portal.cpd import audit
 from portal.cpd import queries as cpd_queries
 from portal.cpd import services as cpd
-from portal.cpd.models import FeedbackSource
+from portal.cpd.models import ActivityType, CpdEntry, EntryStatus, FeedbackSource
 from portal.cpd.rules import EntryData
 from portal.demo.applications import _decided, _person
 from portal.extensions import db
@@ -246,3 +250,62 @@ def load_demo_cpd(password: str, store: UploadStore) -> int:
         made += 1
     db.session.flush()
     return made
+
+
+def _past_activity(record: AccreditationRecord, on: date, title: str, peer: bool) -> CpdEntry:
+    """An activity in a CPD year that has closed, as the reviewer logged it at the time."""
+    codes = [c.code for c in cpd_queries.competencies_for(record)]
+    entry = CpdEntry(
+        record_id=record.id,
+        user_id=record.user_id,
+        status=EntryStatus.COMPLETED,
+        activity_type=ActivityType.ACTION_LEARNING if peer else ActivityType.FORMAL_COURSE,
+        title=title,
+        description=f"{title}, recorded for the demonstration.",
+        relevance="It bears directly on how I lead local child safeguarding practice reviews.",
+        starts_on=on,
+        provider=None if peer else "Invented Learning Partnership",
+        hours_quarters=12 if peer else 28,
+        participatory_quarters=12 if peer else 20,
+        competency_codes=codes[:2] if peer else codes[2:4],
+        learning="How to test my early hypotheses against what practitioners knew at the time.",
+        impact="My reviews now explain the conditions of practice, not only the events.",
+        peer_discussion=peer,
+        peer_name="Invented Peer Reviewer" if peer else None,
+        peer_role="Accredited lead reviewer" if peer else None,
+        peer_learning="To bring families in before the first practitioner event." if peer else None,
+        completed_at=utcnow(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def load_demo_cpd_audit() -> int:
+    """A CPD audit drawn by the demo administrator from a recorded seed (run once the register's
+    reviewers, accredited more than a year ago, exist): the reviewer drawn has submitted their
+    record, which waits for an assessor. Returns the number drawn."""
+    today = today_in_england()
+    scheme = db.session.scalar(sa.select(Scheme).where(Scheme.code == "cspr"))
+    admin = db.session.scalar(sa.select(User).where(User.email == "admin@demo.test"))
+    if scheme is None or admin is None:
+        return 0
+    try:
+        cycle = audit.open_cycle(admin, scheme, percent=None, today=today, seed=20260401)
+    except DomainError:
+        return 0
+    for selection in cycle.selections:
+        start = selection.year_starts_on
+        _past_activity(selection.record, start + timedelta(days=40), "Systems analysis day", False)
+        _past_activity(
+            selection.record, start + timedelta(days=120), "Peer reflection on family voice", True
+        )
+        db.session.flush()
+        audit.submit_record(
+            selection.user,
+            selection,
+            statement="My certificates are with the activities.",
+            declared=True,
+            today=today,
+        )
+    db.session.flush()
+    return len(cycle.selections)

@@ -12,12 +12,14 @@ import sqlalchemy as sa
 from portal.admin import queries as admin_queries
 from portal.applications import accreditation_queries, assessment_queries, renewal
 from portal.applications import queries as application_queries
-from portal.applications.models import CLOSED_STATUSES, ApplicationStatus
+from portal.applications.models import CLOSED_STATUSES, AccreditationRecord, ApplicationStatus
 from portal.auth.models import User
 from portal.core.dates import today_in_england
 from portal.core.permissions import Role
 from portal.core.templating import format_date
+from portal.cpd import audit_queries as cpd_audit_queries
 from portal.cpd import queries as cpd_queries
+from portal.cpd.audit_models import AuditStatus
 from portal.extensions import db
 from portal.register import queries as register_queries
 
@@ -216,6 +218,24 @@ def _cpd_tasks(user: User, links: dict[str, str], today: date) -> list[Task]:
     record = cpd_queries.cpd_record_for(user.id)
     if record is None:
         return []
+    audits = [
+        Task(
+            "Your CPD audit",
+            links["cpd"],
+            f"Submit your CPD record for audit by {format_date(a.due_on)}"
+            if a.status is AuditStatus.REQUESTED
+            else f"Complete your development plan by {format_date(a.plan_due_on)}"
+            if a.status is AuditStatus.DEVELOPMENT_PLAN and a.plan_due_on
+            else f"Your CPD audit: {a.status.label.lower()}",
+        )
+        for a in cpd_audit_queries.open_audits_of(user.id)
+    ]
+    return audits + _cpd_progress_tasks(record, links, today)
+
+
+def _cpd_progress_tasks(
+    record: AccreditationRecord, links: dict[str, str], today: date
+) -> list[Task]:
     progress = cpd_queries.progress(record, today=today)
     if not progress.has_requirements:
         return [Task("Your CPD record", links["cpd"], "Log your learning activities")]

@@ -13,8 +13,15 @@ from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.cpd import queries as cpd_queries
 from portal.extensions import db
-from tests.e2e.conftest import LiveServer, assert_accessible, expect_heading, seed_user, sign_in
-from tests.factories import make_cpd_requirements, make_framework, make_record
+from tests.e2e.conftest import (
+    LiveServer,
+    assert_accessible,
+    expect_heading,
+    seed_user,
+    sign_in,
+    sign_out,
+)
+from tests.factories import make_cpd_entry, make_cpd_requirements, make_framework, make_record
 
 pytestmark = pytest.mark.e2e
 
@@ -184,3 +191,97 @@ def test_a_reviewer_imports_a_csv_sees_the_two_bad_rows_and_adds_the_good_ones(
     page.get_by_role("link", name="printable page for your appraisal").click()
     expect_heading(page, "CPD record for appraisal")
     assert_accessible(page)
+
+
+def _reviewer_due_for_audit(live: LiveServer):
+    """A reviewer accredited more than a year ago in a scheme of their own, with two activities
+    in the CPD year that has closed."""
+    person = seed_user(live, label="audited", roles=(Role.REVIEWER,))
+    with live.app.app_context():
+        framework = make_framework(scheme="cpdaudit")
+        make_cpd_requirements(scheme="cpdaudit")
+        user = db.session.get(User, person.id)
+        started = utcnow().date() - timedelta(days=400)
+        record = make_record(user=user, framework=framework, starts_on=started)
+        make_cpd_entry(record, on=started + timedelta(days=30), title="Systems methods day")
+        make_cpd_entry(record, on=started + timedelta(days=90), peer=True, title="Peer reflection")
+    return person
+
+
+def test_an_administrator_draws_an_audit_sample_and_an_assessor_records_an_outcome(
+    page: Page, live_server: LiveServer
+) -> None:
+    reviewer = _reviewer_due_for_audit(live_server)
+    admin = seed_user(live_server, label="admin", roles=(Role.ADMINISTRATOR,))
+    assessor = seed_user(
+        live_server, label="assessor", name="Audit Assessor", roles=(Role.ASSESSOR,)
+    )
+
+    # The administrator draws the sample.
+    sign_in(page, admin.email)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="CPD audit").click()
+    expect_heading(page, "CPD audit")
+    assert_accessible(page)
+    page.get_by_role("link", name="Draw a new sample").click()
+    expect_heading(page, "Draw a CPD audit sample")
+    assert_accessible(page)
+    page.get_by_label("Test scheme cpdaudit").check()
+    page.get_by_label("Percentage of eligible reviewers to draw (optional)").fill("1")
+    page.get_by_role("button", name="Draw the sample").click()
+    expect_heading(page, "Draw a CPD audit sample", error=True)
+    assert_accessible(page)
+    page.get_by_label("Percentage of eligible reviewers to draw (optional)").fill("100")
+    page.get_by_role("button", name="Draw the sample").click()
+    expect(page.get_by_role("main")).to_contain_text("Same sample")
+    expect(page.get_by_role("main")).to_contain_text(reviewer.name)
+    assert_accessible(page)
+    cycle_url = page.url
+    sign_out(page)
+
+    # The reviewer is emailed, sees the audit with its deadline and submits.
+    live_server.email_to(reviewer.email, "selected for audit")
+    sign_in(page, reviewer.email)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your CPD").click()
+    expect_heading(page, "Your CPD record")
+    expect(page.get_by_role("region", name="CPD audit")).to_contain_text("submit it by")
+    assert_accessible(page)
+    page.get_by_role("link", name="Check and submit your record").click()
+    expect_heading(page, "Submit your CPD record for audit")
+    expect(page.get_by_role("main")).to_contain_text("Systems methods day")
+    assert_accessible(page)
+    page.get_by_role("button", name="Submit my CPD record").click()
+    expect_heading(page, "Submit your CPD record for audit", error=True)
+    assert_accessible(page)
+    page.get_by_label("I confirm that this CPD record for the year is complete").check()
+    page.get_by_role("button", name="Submit my CPD record").click()
+    expect_heading(page, "Your CPD record")
+    expect(page.get_by_role("region", name="CPD audit")).to_contain_text("with the assessors")
+    sign_out(page)
+
+    # The administrator allocates an assessor.
+    sign_in(page, admin.email)
+    page.goto(cycle_url)
+    page.get_by_role("link", name=f"Allocate first assessor for {reviewer.name}").click()
+    expect_heading(page, "Allocate the first assessor")
+    assert_accessible(page)
+    page.get_by_label("Audit Assessor").check()
+    page.get_by_role("button", name="Allocate").click()
+    expect(page.get_by_role("main")).to_contain_text("Audit Assessor will assess")
+    sign_out(page)
+
+    # The assessor reads the record and records an outcome.
+    sign_in(page, assessor.email)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="CPD audits").click()
+    expect_heading(page, "CPD audits to assess")
+    assert_accessible(page)
+    page.get_by_role("link", name=reviewer.name).click()
+    expect_heading(page, f"Assess the CPD record of {reviewer.name}")
+    expect(page.get_by_role("main")).to_contain_text("Peer reflection")
+    assert_accessible(page)
+    page.get_by_label("Accepted").check()
+    page.get_by_label("Feedback for the reviewer").fill("A reflective record that meets the year.")
+    page.get_by_role("button", name="Record the outcome").click()
+    expect_heading(page, "CPD audits to assess")
+    expect(page.get_by_role("main")).to_contain_text("Outcome recorded: accepted")
+    assert_accessible(page)
+    live_server.email_to(reviewer.email, "The outcome of your CPD audit: accepted")

@@ -205,6 +205,20 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "cpd.show_requirement_changes":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "cpd.publish_requirements":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "cpd.retire_requirements":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # The CPD audit: someone else's record, submitted and waiting for its first assessor.
+    "cpd.list_audit_cycles":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.open_audit_cycle":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.show_audit_cycle":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.allocate_audit_assessor":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.decide_audit_proposal":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "cpd.list_reviewer_records":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.show_reviewer_record":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.list_audit_assessments":        (LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
+    "cpd.show_audit":                    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.assess_audit":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.confirm_audit_plan":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "cpd.download_audit_evidence":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "cpd.submit_audit":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     # The register: public pages, a reviewer's own entry, partnerships' search.
     "register.search_register":          (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "register.show_entry":               (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
@@ -307,6 +321,8 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "review_id": lambda: _qa_review().id,
     "assessment_id": lambda: make_peer_assessment(_qa_review(), submitted=False).id,
     "rubric_id": lambda: make_rubric().id,
+    "cycle_id": lambda: _audit_selection().cycle_id,
+    "selection_id": lambda: _audit_selection().id,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -433,6 +449,51 @@ def _cpd_evidence():
     return evidence
 
 
+def _audit_selection():
+    """Someone else's CPD record drawn for audit and submitted, with evidence in the year
+    audited: no assessor yet."""
+    from portal.cpd.audit_models import (
+        AuditStatus,
+        CpdAuditCycle,
+        CpdAuditSelection,
+        SelectionReason,
+    )
+
+    if "audit_selection" not in _MADE:
+        entry = _cpd_entry()
+        record = entry.record
+        cycle = CpdAuditCycle(
+            scheme_id=record.scheme_id,
+            opened_on=record.starts_on,
+            opened_by_id=make_user(roles=[Role.ADMINISTRATOR]).id,
+            percent=5,
+            seed=42,
+            due_on=record.starts_on,
+            eligible=[record.id],
+        )
+        db.session.add(cycle)
+        db.session.flush()
+        selection = CpdAuditSelection(
+            cycle_id=cycle.id,
+            record_id=record.id,
+            user_id=record.user_id,
+            reason=SelectionReason.DRAWN,
+            status=AuditStatus.SUBMITTED,
+            year_starts_on=record.starts_on,
+            year_ends_on=record.expires_on,
+            due_on=record.starts_on,
+            submitted_at=utcnow(),
+        )
+        db.session.add(selection)
+        db.session.commit()
+        _MADE["audit_selection"] = selection
+    return _MADE["audit_selection"]
+
+
+def _audit_evidence() -> dict[str, object]:
+    return {"selection_id": _audit_selection().id, "evidence_id": _cpd_evidence().id}
+
+
 def _draft_requirements():
     from portal.cpd import services as cpd_services
     from portal.cpd.schema import parse_requirements
@@ -522,6 +583,8 @@ ENDPOINT_VALUES: dict[str, Callable[[], dict[str, object]]] = {
         "org_id": make_organisation(kind=OrganisationKind.SCHOOL).id
     },
     "peer_qa.moderate_review": lambda: _qa_review_in_moderation(),
+    "cpd.show_reviewer_record": _record,
+    "cpd.download_audit_evidence": _audit_evidence,
 }
 
 

@@ -34,3 +34,14 @@ def test_demo_load_gives_reviewers_complete_partial_and_empty_cpd_records(app):
     empty, entries = progress("ottilie.farquharson-mbeki@demo.test")
     assert entries == []
     assert not empty.current.met
+
+    # One reviewer was drawn for the CPD audit and has submitted, waiting for an assessor.
+    from portal.cpd import audit_queries
+    from portal.cpd.audit_models import AuditStatus, CpdAuditCycle
+
+    cycle = db.session.scalar(sa.select(CpdAuditCycle))
+    assert cycle is not None and audit_queries.draw_check(cycle).matches
+    selections = audit_queries.selections_of(cycle.id)
+    assert [s.status for s in selections] == [AuditStatus.SUBMITTED]
+    assert selections[0].first_assessor_id is None
+    assert len(audit_queries.audited_entries(selections[0])) == 2

@@ -1,6 +1,7 @@
 """No page runs a number of SQL queries that grows with the data."""
 
 from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -203,6 +204,95 @@ def test_a_reviewers_cpd_pages_do_not_grow_with_their_activities(client, url):
     db.session.expire_all()
     with counting() as large:
         assert client.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("admin", "/cpd/audit"),
+        ("admin", "/cpd/audit/{cycle}"),
+        ("admin", "/cpd/audit/reviewers"),
+        ("admin", "/cpd/audit/reviewers/{record}"),
+        ("admin", "/cpd/audit/records/{selection}"),
+        ("assessor", "/cpd/audit/assessments"),
+        ("assessor", "/cpd/audit/records/{selection}/assess"),
+        ("reviewer", "/cpd/audit/records/{unsubmitted}/submit"),
+    ],
+)
+def test_cpd_audit_pages_do_not_grow_with_the_data(client, who, url):
+    """More reviewers drawn, submitted and allocated; more cycles; more activities with
+    evidence in the audited year."""
+    from datetime import timedelta
+
+    from portal.core.dates import today_in_england
+    from portal.cpd import audit, audit_queries
+    from portal.cpd.models import CpdEvidence
+    from tests.factories import make_cpd_entry, make_cpd_requirements, make_record
+
+    today = today_in_england()
+    started = today - timedelta(days=400)
+    make_cpd_requirements()
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    assessor = make_user(roles=[Role.ASSESSOR])
+    target = make_record(starts_on=started)
+    waiting = make_record(starts_on=started)
+
+    def evidenced(record, n):
+        for _ in range(n):
+            entry = make_cpd_entry(record, on=started + timedelta(days=5), peer=True)
+            db.session.add(
+                CpdEvidence(
+                    entry_id=entry.id,
+                    original_name="note.pdf",
+                    storage_key=f"q{entry.id:031x}",
+                    content_type="application/pdf",
+                    size_bytes=10,
+                    sha256="0" * 64,
+                )
+            )
+        db.session.commit()
+
+    def draw_and_allocate(n):
+        records = [make_record(starts_on=started) for _ in range(n)]
+        for record in records:
+            evidenced(record, 1)
+        cycle = audit.open_cycle(admin, records[0].scheme, percent=None, today=today, seed=n)
+        # 5% of a handful is one: draw the rest too, as a second cycle at 100%.
+        audit.open_cycle(admin, records[0].scheme, percent=Decimal(100), today=today)
+        for selection in db.session.query(audit_queries.CpdAuditSelection).filter(
+            audit_queries.CpdAuditSelection.status == audit_queries.AuditStatus.REQUESTED,
+            audit_queries.CpdAuditSelection.record_id != waiting.id,
+        ):
+            audit.submit_record(selection.user, selection, statement="", declared=True, today=today)
+            audit.allocate_assessor(admin, selection, assessor)
+        db.session.commit()
+        return cycle
+
+    cycle = draw_and_allocate(2)
+    evidenced(target, 2)
+    evidenced(waiting, 1)
+    selection = next(
+        s for s in db.session.query(audit_queries.CpdAuditSelection) if s.record_id == target.id
+    )
+    unsubmitted = next(
+        s for s in db.session.query(audit_queries.CpdAuditSelection) if s.record_id == waiting.id
+    )
+    user = {"admin": admin, "assessor": assessor, "reviewer": waiting.user}[who]
+    sign_in_as(client, user)
+    path = url.format(
+        cycle=cycle.id, record=target.id, selection=selection.id, unsubmitted=unsubmitted.id
+    )
+    client.get(path)
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(path).status_code == 200
+    draw_and_allocate(6)
+    evidenced(target, 8)
+    evidenced(waiting, 8)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(path).status_code == 200
     assert len(large) == len(small), "\n".join(large)
 
 
