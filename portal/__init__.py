@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations,
         peer_qa,
         register,
+        reporting,
     )
 
     auth.init_app(app)
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         cpd,
         register,
         peer_qa,
+        reporting,
     ):
         app.register_blueprint(feature.bp)
 

@@ -45,6 +45,7 @@ from portal.register.models import (
     RegisterEntryRegion,
     RegisterEntryTerm,
 )
+from portal.reporting.models import DiversityAnswers, IncidentNotification, NotificationImport
 
 __all__ = [
     "AccreditationRecord",
@@ -64,12 +65,15 @@ __all__ = [
     "CpdRequirementVersion",
     "Decision",
     "DeclaredInterest",
+    "DiversityAnswers",
     "FeedbackReview",
     "FrameworkDomain",
     "FrameworkVersion",
     "IdentityLink",
+    "IncidentNotification",
     "InformationRequest",
     "MentorPairing",
+    "NotificationImport",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",

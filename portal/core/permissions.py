@@ -62,18 +62,26 @@ class Permission(enum.StrEnum):
     MANAGE_CPD = "manage_cpd"
     KEEP_REGISTER_ENTRY = "keep_register_entry"
     SEARCH_REGISTER = "search_register"
+    VIEW_REPORTS = "view_reports"
+    UPLOAD_NOTIFICATIONS = "upload_notifications"
+    GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Everyone who signs up holds the applicant role, so anyone may apply.
     Role.APPLICANT: frozenset({Permission.APPLY}),
     Role.REVIEWER: frozenset(
-        {Permission.MENTOR, Permission.KEEP_CPD, Permission.KEEP_REGISTER_ENTRY}
+        {
+            Permission.MENTOR,
+            Permission.KEEP_CPD,
+            Permission.KEEP_REGISTER_ENTRY,
+            Permission.GIVE_DIVERSITY_INFORMATION,
+        }
     ),
     Role.ASSESSOR: frozenset({Permission.ASSESS_APPLICATIONS}),
     Role.QA_LEAD: frozenset({Permission.ASSESS_APPLICATIONS, Permission.MODERATE_APPLICATIONS}),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
-    Role.ANALYST: frozenset(),
+    Role.ANALYST: frozenset({Permission.VIEW_REPORTS, Permission.UPLOAD_NOTIFICATIONS}),
     Role.ADMINISTRATOR: frozenset(
         {
             Permission.MANAGE_USERS,
@@ -84,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_APPLICATIONS,
             Permission.MANAGE_ACCREDITATIONS,
             Permission.MANAGE_CPD,
+            Permission.VIEW_REPORTS,
         }
     ),
 }

@@ -216,6 +216,16 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "register.check_conflicts":          (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
     "register.list_requests":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     "register.answer_request":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    # Reports: analysts and administrators; only analysts load notifications; only reviewers
+    # answer diversity monitoring (and nobody sees anyone's answers).
+    "reporting.show_dashboard":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.download_table":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.show_notifications":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    DENY),
+    "reporting.download_notifications_template": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, DENY),
+    "reporting.upload_notifications":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    DENY),
+    "reporting.check_notifications":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  ACT,   DENY),
+    "reporting.edit_diversity":          (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "reporting.remove_diversity":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
 }
 # fmt: on
 
@@ -236,6 +246,7 @@ TRIED_WITH_POST = {
     "register.add_to_shortlist",
     "register.remove_from_shortlist",
     "register.download_employer_check",
+    "reporting.remove_diversity",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -257,6 +268,8 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "evidence_id": lambda: _cpd_evidence().id,
     "requirements_id": lambda: _draft_requirements().id,
     "number": lambda: make_record().number,
+    "key": lambda: "reviewers-by-region-and-level",
+    "fmt": lambda: "xlsx",
     "reviewer_id": lambda: make_record().user_id,
     "availability_request_id": lambda: _availability_request().id,
 }
