@@ -105,7 +105,12 @@ def _tables(period: Period) -> list[SafeTable]:
 
 
 def _query_args() -> dict[str, Any]:
-    return request.args.to_dict(flat=False)
+    """The filters in use, for the download links: the same address, without empty fields."""
+    return {
+        name: values
+        for name, values in request.args.to_dict(flat=False).items()
+        if name in {"starts_on", "ends_on", "region"} and any(v.strip() for v in values)
+    }
 
 
 @bp.route("/reports")

@@ -99,7 +99,8 @@ def test_small_counts_are_suppressed_on_the_page_with_their_partners(client, ana
     assert rows["England"] == ["15", "70", "85"]
     # The chart says the same in its text.
     key = "reviewers-by-region-and-level"
-    svg = soup.find("svg", attrs={"aria-labelledby": f"chart-{key}-title chart-{key}-desc"})
+    svg = soup.find("svg", attrs={"aria-labelledby": f"chart-{key}-title"})
+    assert svg["aria-describedby"] == f"chart-{key}-desc"
     assert svg is not None
     assert "London: 52" in svg.find("desc").get_text()
     assert svg.find("title").get_text() == "Total by region"
