@@ -919,9 +919,10 @@ def _generic_summary(table: SafeTable, rows: Sequence[TableRow]) -> str:
         top = max(published, key=lambda r: r.cells[column].value or 0, default=None)
         if top is None:
             return f"{table.title}: every figure is zero or suppressed."
+        where = table.columns[column]
         return (
-            f"{table.title}: the largest published figure is {top.label} "
-            f"({top.cells[column].text} in {table.columns[column]})."
+            f"{table.title}: {top.label} has the largest published figure for {where} "
+            f"({top.cells[column].text})."
         )
     total = total_row.cells[column]
     published = [r for r in body if r.cells[column].published and r.cells[column].value]
