@@ -279,6 +279,13 @@ def build_tables(
     for qr in extract.reviewers_by_quarter:
         body[q_index[qr.quarter]][index_of.get(qr.region_code, len(codes) - 1)] += qr.count
     labels = [q.label + (" (to date)" if q.ends_on > today else "") for q in quarters]
+    # The quarter under way is counted today: the same figures as the regions' totals above,
+    # so they are suppressed together.
+    now_keys: dict[tuple[int, int], Hashable] = {}
+    for i, q in enumerate(quarters):
+        if q.starts_on <= today <= q.ends_on:
+            now_keys = {(i, j): ("reviewers", code) for j, code in enumerate(codes)}
+            now_keys[(i, len(codes))] = ("reviewers", "all")
     pending.append(
         _Pending(
             base(
@@ -295,7 +302,12 @@ def build_tables(
                     "under way), from each accreditation's status history.",
                 ),
             ),
-            Grid(tuple(tuple(r) for r in body), column_totals=False, empty_width=len(codes)),
+            Grid(
+                tuple(tuple(r) for r in body),
+                column_totals=False,
+                empty_width=len(codes),
+                keys=now_keys,
+            ),
             labels,
             [None] * len(labels),
             [*names],

@@ -261,3 +261,41 @@ def test_labels_that_look_like_formulas_are_defused():
     hours = [DomainHours('=HYPERLINK("http://x")', 12, 400)]
     t = table(all_tables(extract(domain_hours=hours), Rule()), "cpd-hours-by-domain")
     assert table_frame(t).iloc[0, 0].startswith("'=")
+
+
+def test_this_quarter_and_the_regions_totals_are_suppressed_together():
+    quarter = Quarter(date(2026, 10, 1), date(2026, 12, 31))
+    earlier = Quarter(date(2026, 7, 1), date(2026, 9, 30))
+    by_level = [
+        RegionCount(N, "reviewer", 3),
+        RegionCount(Y, "reviewer", 6),
+        RegionCount(Y, "lead_reviewer", 6),
+        RegionCount(L, "reviewer", 40),
+    ]
+    by_quarter = [
+        QuarterRegionCount(earlier, Y, 9),
+        QuarterRegionCount(earlier, L, 38),
+        QuarterRegionCount(quarter, N, 3),
+        QuarterRegionCount(quarter, Y, 12),
+        QuarterRegionCount(quarter, L, 40),
+    ]
+    tables = all_tables(
+        extract(
+            reviewers_by_level=by_level,
+            quarters=[earlier, quarter],
+            reviewers_by_quarter=by_quarter,
+        ),
+        Rule(),
+    )
+    totals = {
+        r.label: r.cells[-1].text for r in table(tables, "reviewers-by-region-and-level").rows
+    }
+    now = texts(table(tables, "reviewers-by-quarter"))["2026 Q4 (to date)"]
+    assert now == [
+        totals["North East"],
+        totals["Yorkshire and The Humber"],
+        totals["London"],
+        totals["Region not known"],
+        totals["England"],
+    ]
+    assert now[0] == "c"
