@@ -41,6 +41,9 @@ ENGLAND = "England"
 TOTAL = "Total"
 
 CAPACITY, PIPELINE, CPD, WORKFORCE = "capacity", "pipeline", "cpd", "workforce"
+# The dashboard's sections in order. Quality and learning (peer QA grades and recommendations)
+# and the government's response slot in here: a key, and tables built with that section,
+# protected with the rest in build_tables so shared figures stay suppressed together.
 SECTIONS: dict[str, str] = {
     CAPACITY: "Capacity",
     PIPELINE: "Accreditation pipeline",

@@ -35,13 +35,12 @@ def load_notifications(
 ) -> NotificationImport:
     """Write the good rows of a checked file: new months added, changed figures corrected,
     the same figures left alone (so loading a file twice changes nothing). A file with any bad
-    row is refused whole: the analyst corrects it and uploads it again."""
+    row is refused whole: the analyst corrects it and uploads it again; so is a file that
+    would change nothing."""
     if check.bad:
-        raise DomainError(
-            "Correct the rows with problems and upload the file again", field="submit"
-        )
-    if not check.good:
-        raise DomainError("The file has no figures to load", field="submit")
+        raise DomainError("Correct the rows with problems and upload the file again")
+    if not check.writes:
+        raise DomainError("Every figure in the file is already loaded: there is nothing to change")
     batch = NotificationImport(
         filename=filename[:255],
         sha256=hashlib.sha256(content).hexdigest(),

@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from portal.core.dates import add_years, today_in_england
 from portal.core.errors import DomainError
-from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
 from portal.core.templating import format_date
 from portal.core.uploads import UploadStore
@@ -257,8 +256,10 @@ def check_notifications() -> View:
                 current_user, check, partnerships, filename=name, content=content
             )
         except DomainError as exc:
+            # The page already says what is wrong with the file; nothing was written.
             db.session.rollback()
-            apply_domain_error(form, exc.message, exc.field)
+            flash(exc.message)
+            return redirect(url_for("reporting.check_notifications"))
         else:
             db.session.commit()
             _forget_staged()

@@ -241,8 +241,11 @@ def test_bad_rows_are_reported_and_nothing_is_loaded(client, analyst):
     response = submit(
         client, "/reports/notifications/check", {}, form_page="/reports/notifications/upload"
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert count(IncidentNotification) == 0
+    assert count(NotificationImport) == 0
+    soup = page_checks(client.get("/reports/notifications/check"), service_name=SERVICE_NAME)
+    assert "Correct the rows with problems and upload the file again" in soup.get_text()
 
 
 def test_a_good_file_is_loaded_on_confirmation_and_loading_it_again_changes_nothing(
@@ -265,7 +268,9 @@ def test_a_good_file_is_loaded_on_confirmation_and_loading_it_again_changes_noth
     assert upload(client, content).status_code == 302
     soup = page_checks(client.get("/reports/notifications/check"), service_name=SERVICE_NAME)
     assert soup.find(id="nothing-new") is not None
+    submit(client, "/reports/notifications/check", {}, form_page="/reports/notifications/upload")
     assert count(IncidentNotification) == 2
+    assert count(NotificationImport) == 1
     # A corrected figure changes only that month.
     assert upload(client, notifications_file(["leeds-test", "2026-01", "5"])).status_code == 302
     soup = page_checks(client.get("/reports/notifications/check"), service_name=SERVICE_NAME)
