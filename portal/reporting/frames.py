@@ -33,6 +33,12 @@ from portal.reporting.disclosure import (
     statistic_cell,
 )
 from portal.reporting.facts import NO_REGION, Extract, RegionName
+from portal.reporting.models import (
+    AGE_BAND_LABELS,
+    DISABILITY_LABELS,
+    ETHNIC_GROUPS,
+    SEX_LABELS,
+)
 
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -698,12 +704,6 @@ def build_tables(
         ("diversity-sex", "Sex", "sex"),
         ("diversity-disability", "Disability", "disability"),
         ("diversity-age", "Age band", "age_band"),
-    )
-    from portal.reporting.models import (  # the answer labels are data, not the database
-        AGE_BAND_LABELS,
-        DISABILITY_LABELS,
-        ETHNIC_GROUPS,
-        SEX_LABELS,
     )
 
     orders = {

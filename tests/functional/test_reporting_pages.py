@@ -388,3 +388,15 @@ def test_answers_are_not_visible_individually_anywhere(client, regions):
         for r in xlsx["Table"].iter_rows(min_row=2, values_only=True)
         for v in r[1:]
     )
+
+
+def test_the_threshold_is_a_setting(client, app, analyst, regions):
+    _workforce()
+    app.config["REPORTING_SUPPRESSION_THRESHOLD"] = 13
+    try:
+        soup = BeautifulSoup(client.get("/reports").get_data(as_text=True), "html.parser")
+    finally:
+        del app.config["REPORTING_SUPPRESSION_THRESHOLD"]
+    assert "Counts from 1 to 12 are suppressed" in soup.get_text()
+    rows = {r[0]: r[1:] for r in _table(soup, "reviewers-by-region-and-level")}
+    assert rows["London"][0] == "c"
