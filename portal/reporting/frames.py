@@ -756,7 +756,37 @@ def build_tables(
         masks = protect_linked([p.grid for p in group], threshold)
         for waiting, mask in zip(group, masks, strict=True):
             waiting.masks = mask
-    return [_finish(waiting, rule) for waiting in pending]
+    return [_without_empty_unknown(_finish(waiting, rule)) for waiting in pending]
+
+
+def _is_zero(cell: Cell) -> bool:
+    return cell.published and cell.value == 0
+
+
+def _without_empty_unknown(table: SafeTable) -> SafeTable:
+    """The 'Region not known' row or column left out when it holds only zeros (after
+    suppression, so leaving it out tells nothing)."""
+    if table.region_axis == "rows":
+        rows = tuple(
+            r
+            for r in table.rows
+            if not (r.label == NO_REGION and not r.total and all(_is_zero(c) for c in r.cells))
+        )
+        return replace(table, rows=rows)
+    if table.region_axis == "columns" and NO_REGION in table.columns:
+        j = table.columns.index(NO_REGION)
+        if not all(_is_zero(r.cells[j]) for r in table.rows):
+            return table
+        keep = [i for i in range(len(table.columns)) if i != j]
+        chart = table.chart_column
+        return replace(
+            table,
+            columns=tuple(table.columns[i] for i in keep),
+            column_regions=tuple(table.column_regions[i] for i in keep),
+            rows=tuple(replace(r, cells=tuple(r.cells[i] for i in keep)) for r in table.rows),
+            chart_column=None if chart is None else chart - (1 if chart > j else 0),
+        )
+    return table
 
 
 def _code_of(name: str, regions: Sequence[RegionName]) -> str | None:
