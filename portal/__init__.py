@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations,
         peer_qa,
         register,
+        reporting,
     )
 
     auth.init_app(app)
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         register,
         peer_qa,
         credentials,
+        reporting,
     ):
         app.register_blueprint(feature.bp)
 

@@ -61,6 +61,7 @@ from portal.register.models import (
     RegisterEntryRegion,
     RegisterEntryTerm,
 )
+from portal.reporting.models import DiversityAnswers, IncidentNotification, NotificationImport
 
 __all__ = [
     "AccreditationRecord",
@@ -84,14 +85,17 @@ __all__ = [
     "CpdRequirementVersion",
     "Decision",
     "DeclaredInterest",
+    "DiversityAnswers",
     "FeedbackReview",
     "FrameworkDomain",
     "FrameworkVersion",
     "IdentityLink",
+    "IncidentNotification",
     "InformationRequest",
     "IssuedCredential",
     "MarkerScore",
     "MentorPairing",
+    "NotificationImport",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",

@@ -322,6 +322,19 @@ def make_record(
     return record
 
 
+def make_reviewer_in(region_code: str = "E12000003", **record: object) -> AccreditationRecord:
+    """An accreditation record whose application gave `region_code` as the home region (where
+    reports count the reviewer)."""
+    if db.session.get(Region, region_code) is None:
+        make_region(code=region_code, name=f"Region {region_code}")
+    made = make_record(**record)  # type: ignore[arg-type]
+    application = db.session.get(Application, made.application_id)
+    assert application is not None
+    application.home_region_code = region_code
+    db.session.commit()
+    return made
+
+
 def make_cpd_entry(
     record,
     *,

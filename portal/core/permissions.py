@@ -66,6 +66,9 @@ class Permission(enum.StrEnum):
     SUBMIT_REVIEWS = "submit_reviews"
     ASSESS_REVIEWS = "assess_reviews"
     MANAGE_PEER_QA = "manage_peer_qa"
+    VIEW_REPORTS = "view_reports"
+    UPLOAD_NOTIFICATIONS = "upload_notifications"
+    GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -77,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.KEEP_CPD,
             Permission.KEEP_REGISTER_ENTRY,
             Permission.SUBMIT_REVIEWS,
+            Permission.GIVE_DIVERSITY_INFORMATION,
         }
     ),
     # Peer assessors of reviews are accredited reviewers who also hold the assessor role.
@@ -92,7 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
-    Role.ANALYST: frozenset(),
+    Role.ANALYST: frozenset({Permission.VIEW_REPORTS, Permission.UPLOAD_NOTIFICATIONS}),
     Role.ADMINISTRATOR: frozenset(
         {
             Permission.MANAGE_USERS,
@@ -103,6 +107,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_APPLICATIONS,
             Permission.MANAGE_ACCREDITATIONS,
             Permission.MANAGE_CPD,
+            Permission.VIEW_REPORTS,
         }
     ),
 }

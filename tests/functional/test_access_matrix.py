@@ -269,6 +269,16 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.moderate_review":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.list_rubrics":              (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.show_rubric":               (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    # Reports: analysts and administrators; only analysts load notifications; only reviewers
+    # answer diversity monitoring (and nobody sees anyone's answers).
+    "reporting.show_dashboard":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.download_table":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.show_notifications":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    DENY),
+    "reporting.download_notifications_template": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, DENY),
+    "reporting.upload_notifications":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    DENY),
+    "reporting.check_notifications":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  ACT,   DENY),
+    "reporting.edit_diversity":          (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "reporting.remove_diversity":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
 }
 # fmt: on
 
@@ -293,6 +303,7 @@ TRIED_WITH_POST = {
     "peer_qa.start_review",
     "peer_qa.withdraw_review",
     "peer_qa.remove_recommendation",
+    "reporting.remove_diversity",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -314,6 +325,8 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "evidence_id": lambda: _cpd_evidence().id,
     "requirements_id": lambda: _draft_requirements().id,
     "number": lambda: make_record().number,
+    "key": lambda: "reviewers-by-region-and-level",
+    "fmt": lambda: "xlsx",
     "reviewer_id": lambda: make_record().user_id,
     "availability_request_id": lambda: _availability_request().id,
     "credential_id": lambda: _credential().public_id,
