@@ -96,6 +96,7 @@ def _register_core(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal import (
         admin,
+        api,
         applications,
         auth,
         cpd,
@@ -117,11 +118,14 @@ def _register_blueprints(app: Flask) -> None:
         cpd,
         register,
         peer_qa,
+        api,
     ):
         app.register_blueprint(feature.bp)
+    api.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.api.cli import api_cli
     from portal.applications.cli import applications_cli
     from portal.auth.cli import users_cli
     from portal.core.cli import outbox_cli
@@ -140,3 +144,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(applications_cli)
     app.cli.add_command(cpd_cli)
     app.cli.add_command(peer_qa_cli)
+    app.cli.add_command(api_cli)

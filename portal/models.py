@@ -1,5 +1,6 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
+from portal.api.models import ApiClient, ApiToken
 from portal.applications.models import (
     AccreditationRecord,
     AccreditationStatusChange,
@@ -51,6 +52,8 @@ __all__ = [
     "AccreditationStatusChange",
     "AgreedScore",
     "Allocation",
+    "ApiClient",
+    "ApiToken",
     "Appeal",
     "Application",
     "AuditEvent",

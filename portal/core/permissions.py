@@ -62,6 +62,7 @@ class Permission(enum.StrEnum):
     MANAGE_CPD = "manage_cpd"
     KEEP_REGISTER_ENTRY = "keep_register_entry"
     SEARCH_REGISTER = "search_register"
+    MANAGE_API_CLIENTS = "manage_api_clients"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -84,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_APPLICATIONS,
             Permission.MANAGE_ACCREDITATIONS,
             Permission.MANAGE_CPD,
+            Permission.MANAGE_API_CLIENTS,
         }
     ),
 }

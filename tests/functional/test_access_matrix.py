@@ -57,9 +57,12 @@ class Outcome(enum.Enum):
     ACCT = "302 to the account page (nothing to do here)"
     AWAY = "302 to the identity provider's sign-in page"
     SSO = "400: no sign-in with the identity provider was started, so none completes"
+    JSON = "200: JSON from the API, the same whoever is signed in"
+    TOKEN = "401 problem+json: needs a bearer token; a session cookie never counts"
+    OAUTH = "400 problem+json: a token request with no grant type and no client"
 
 
-OK, LOGIN, HOME, OUT, DENY, LINK, ACT, ENTRY, ACCT, AWAY, SSO = Outcome
+OK, LOGIN, HOME, OUT, DENY, LINK, ACT, ENTRY, ACCT, AWAY, SSO, JSON, TOKEN, OAUTH = Outcome
 
 ANONYMOUS = "anonymous"
 COLUMNS = (
@@ -216,6 +219,15 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "register.check_conflicts":          (LOGIN, DENY,  DENY,  DENY,  DENY,  OK,    DENY,  DENY),
     "register.list_requests":            (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     "register.answer_request":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    # The API: open, or guarded by a bearer token whoever is signed in; its clients' pages.
+    "api.openapi_document":              (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
+    "api.search_entries":                (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
+    "api.show_entry":                    (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
+    "api.search_reviewers":              (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.issue_token":                   (OAUTH, OAUTH, OAUTH, OAUTH, OAUTH, OAUTH, OAUTH, OAUTH),
+    "api_clients.list_clients":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "api_clients.create_client":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "api_clients.revoke_client":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
 }
 # fmt: on
 
@@ -236,6 +248,7 @@ TRIED_WITH_POST = {
     "register.add_to_shortlist",
     "register.remove_from_shortlist",
     "register.download_employer_check",
+    "api.issue_token",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -259,6 +272,7 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "number": lambda: make_record().number,
     "reviewer_id": lambda: make_record().user_id,
     "availability_request_id": lambda: _availability_request().id,
+    "client_id": lambda: _api_client().id,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -336,6 +350,12 @@ def _availability_request():
     db.session.add(request)
     db.session.commit()
     return request
+
+
+def _api_client():
+    from tests.factories import make_api_client
+
+    return make_api_client()[0]
 
 
 def _cpd_entry():
@@ -519,6 +539,14 @@ def _check(response: TestResponse, expected: Outcome, url: str, *, posted: bool)
     elif expected is SSO:
         assert status == 400, seen
         assert "Your sign-in could not be completed" in response.get_data(as_text=True)
+    elif expected is JSON:
+        assert status == 200 and response.mimetype == "application/json", seen
+    elif expected is TOKEN:
+        assert status == 401 and response.mimetype == "application/problem+json", seen
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), seen
+    elif expected is OAUTH:
+        assert status == 400 and response.mimetype == "application/problem+json", seen
+        assert response.get_json()["error"] == "unsupported_grant_type", seen
     elif expected is ACT:
         assert status in {200, 302, 400}, seen
         assert status != 302 or _redirect_path(response) != "/sign-in", seen
