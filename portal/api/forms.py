@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.api.models import SCOPES
 from portal.api.services import NAME_MAX
@@ -22,8 +22,9 @@ class CreateClientForm(FlaskForm):
         widget=GovTextInput(),
         description="What the partnership calls the system that will use it, for example "
         "'Case management system'",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message="Enter a name for the client"),
+            DataRequired(message="Enter a name for the client"),
             Length(max=NAME_MAX, message=f"Name must be {NAME_MAX} characters or fewer"),
         ],
     )
@@ -38,9 +39,15 @@ class CreateClientForm(FlaskForm):
         "What the client may do",
         widget=GovCheckboxesInput(),
         choices=list(SCOPES.items()),
+        # An unknown scope gets the same message as none, from the service.
+        validate_choice=False,
         validators=[InputRequired(message="Choose what the client may do")],
     )
     submit = SubmitField("Create client", widget=GovSubmitInput())
+
+    def validate_partnership(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Choose the partnership the client is for")
 
 
 class RevokeClientForm(FlaskForm):

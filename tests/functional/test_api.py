@@ -10,11 +10,9 @@ import pytest
 import sqlalchemy as sa
 from openapi_spec_validator import validate
 
-from portal.api import views as api_views
 from portal.api.models import ApiClient, ApiToken
 from portal.api.queries import token_hash
 from portal.applications.models import DeclaredInterest, InterestKind
-from portal.core.audit import AuditEvent
 from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.extensions import db
@@ -598,8 +596,3 @@ def test_purge_tokens_deletes_only_expired_tokens(app, client):
     assert result.exit_code == 0, result.output
     assert "Deleted 1 expired access token." in result.output
     assert count(ApiToken) == 1
-
-
-def test_api_views_module_is_the_api():
-    assert api_views.api.bp.name == "api"
-    assert count is not None and AuditEvent is not None
