@@ -39,6 +39,7 @@ def test_an_administrator_creates_a_client_and_sees_its_secret_once(client):
     )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.mimetype == "text/html"
     soup = page_checks(response, service_name=SERVICE)
     secret = soup.select_one("[data-secret]").get_text()
     created = db.session.scalar(sa.select(ApiClient).where(ApiClient.name == "Dale case system"))

@@ -3,7 +3,7 @@ and revoke."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -58,7 +58,7 @@ def create_client() -> View:
             db.session.commit()
             # The secret is never stored, so it cannot wait in the (signed, not encrypted)
             # session for a redirect: this answer to the POST is the only place it appears.
-            response = Response(
+            response = make_response(
                 render_template(
                     "api/client_created.html",
                     client=created.client,
