@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,9 +22,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# Client ids are URL-safe base64: anything else (a NUL byte, say) is no client id.
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,48}$")
+
+
 def active_client(client_id: str) -> ApiClient | None:
     """The client with this id, unless it was revoked."""
-    if not client_id or len(client_id) > 48:
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         return None
     return db.session.scalar(
         sa.select(ApiClient).where(ApiClient.client_id == client_id, ApiClient.revoked_at.is_(None))

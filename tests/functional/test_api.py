@@ -596,3 +596,30 @@ def test_purge_tokens_deletes_only_expired_tokens(app, client):
     assert result.exit_code == 0, result.output
     assert "Deleted 1 expired access token." in result.output
     assert count(ApiToken) == 1
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic dXNlcjpwYXNz", "Bearer", "Bearer " + "x" * 5000, "Bearer a\x00b", ""],
+)
+def test_odd_authorization_headers_are_401_problems(client, authorization):
+    response = client.get("/api/v1/entries", headers={"Authorization": authorization})
+    _is_problem(response, 401)
+
+
+@pytest.mark.parametrize("client_id", ["a\x00b", "x" * 49, "not a client", ""])
+def test_odd_client_ids_are_refused_as_unknown_clients(client, client_id):
+    response = client.post(
+        "/api/v1/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": "s"},
+    )
+    assert _is_problem(response, response.status_code)["error"] == "invalid_client"
+    assert response.status_code in {400, 401}
+
+
+def test_a_form_post_to_the_admin_pages_still_needs_its_csrf_token(client):
+    sign_in_as(client, make_user(roles=[Role.ADMINISTRATOR]))
+    response = client.post("/admin/api-clients/new", data={"name": "No token"})
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert count(ApiClient) == 0
