@@ -9,7 +9,7 @@ from flask import current_app
 
 from portal.api import PREFIX
 from portal.api.models import SCOPE_COMMISSIONING, SCOPES
-from portal.api.parameters import NUMBER, PAGE_MAX, PER_PAGE_MAX, TEXT_MAX
+from portal.api.parameters import MAX_AGENCIES, NUMBER, PAGE_MAX, PER_PAGE_MAX, TEXT_MAX
 from portal.applications.models import AccreditationStatus
 from portal.organisations import queries as organisation_queries
 from portal.register import queries as register_queries
@@ -88,8 +88,35 @@ def _schemas() -> Json:
             "travel": _nullable(_ref("Coded")),
         }
     )
+    commissioning["properties"]["conflict_check"] = _ref("ConflictCheck")
     commissioning["description"] = (
         "Commissioning details: only with a token carrying " + SCOPE_COMMISSIONING
+    )
+    conflict_check = _object(
+        {
+            "conflicted": {"type": "boolean"},
+            "checked": {
+                "type": "array",
+                "items": STRING,
+                "description": "The partnership and the organisations merged into it",
+            },
+            "conflicts": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "organisation": STRING,
+                        "connection": STRING,
+                        "from": _nullable(DATE),
+                        "to": _nullable(DATE),
+                    }
+                ),
+            },
+            "independence": _nullable(STRING),
+        }
+    )
+    conflict_check["description"] = (
+        "In a lookup only: the reviewer's conflicts of interest with the token's partnership "
+        "(declarations in the last three years, or employment)"
     )
     public_row = _object(
         {
@@ -178,6 +205,7 @@ def _schemas() -> Json:
         "Links": links,
         "PageLinks": page_links,
         "Commissioning": commissioning,
+        "ConflictCheck": conflict_check,
         "PublicRow": public_row,
         "Period": period,
         "Entry": entry,
@@ -283,6 +311,7 @@ def document() -> Json:
     ref = reference()
     regions = sorted(r.code for r in organisation_queries.regions())
     levels = sorted(register_queries.level_names())
+    agencies = sorted(org.id for org in organisation_queries.active_organisations())
     text = _query("q", {"type": "string", "maxLength": TEXT_MAX}, "")
     public_search = {
         "get": {
@@ -359,6 +388,20 @@ def document() -> Json:
                 _query("level", _enum_string(levels), "Accreditation level"),
                 _query("available_by", DATE, "Can start on or before this day"),
                 _query("capacity", {"type": "boolean"}, "Has a place left this quarter"),
+                _query(
+                    "agency",
+                    {
+                        "type": "array",
+                        "items": {"type": "integer", "enum": agencies}
+                        if agencies
+                        else {"type": "integer", "minimum": 1},
+                        "maxItems": MAX_AGENCIES,
+                    },
+                    "Organisation id of an agency involved in the case: reviewers with a "
+                    "conflict with it are left out too (repeat for more than one)",
+                    style="form",
+                    explode=True,
+                ),
                 _query(
                     "sort",
                     _enum_string(list(register_queries.SORTS)),

@@ -16,6 +16,8 @@ NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 TEXT_MAX = 200
 PER_PAGE_MAX = 100
 PAGE_MAX = 100_000
+# As on the partnership's search page.
+MAX_AGENCIES = 20
 
 
 class Parameters:
@@ -56,6 +58,22 @@ class Parameters:
             self._fail(name, f"Not a known code: {', '.join(sorted(set(wrong)))[:200]}.")
             return ()
         return tuple(dict.fromkeys(values))
+
+    def identifiers(self, name: str, allowed: Collection[int], *, most: int) -> tuple[int, ...]:
+        """Repeated whole numbers, each one of `allowed`, at most `most` of them."""
+        values = self.args.getlist(name)
+        if len(values) > most:
+            self._fail(name, f"Give at most {most}.")
+            return ()
+        wrong = [
+            v
+            for v in values
+            if not (v.isascii() and v.isdigit() and len(v) < 10 and int(v) in allowed)
+        ]
+        if wrong:
+            self._fail(name, f"Not a known organisation: {', '.join(sorted(set(wrong)))[:200]}.")
+            return ()
+        return tuple(dict.fromkeys(int(v) for v in values))
 
     def integer(self, name: str, *, default: int, minimum: int, maximum: int) -> int:
         value = self._one(name)

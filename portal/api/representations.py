@@ -9,7 +9,7 @@ from flask import url_for
 
 from portal.applications.models import AccreditationStatus
 from portal.register.models import TermKind
-from portal.register.queries import PublicEntry, PublicRow, ReviewerRow
+from portal.register.queries import PreCheck, PublicEntry, PublicRow, ReviewerRow
 from portal.register.reference import RegisterReference, TermList
 
 Json = dict[str, Any]
@@ -82,6 +82,24 @@ def commissioning(
         "places_left_this_quarter": places,
         "day_rate_band": _term(day_rate_band, reference.day_rate_bands),
         "travel": _term(travel, reference.travel),
+    }
+
+
+def conflict_check(checked: PreCheck) -> Json:
+    """The reviewer's conflicts with the token's partnership, as the pre-check page shows."""
+    return {
+        "conflicted": bool(checked.conflicts),
+        "checked": checked.checked,
+        "conflicts": [
+            {
+                "organisation": line.organisation,
+                "connection": line.connection,
+                "from": _day(line.started_on),
+                "to": _day(line.ended_on),
+            }
+            for line in checked.conflicts
+        ],
+        "independence": checked.independence,
     }
 
 

@@ -623,3 +623,49 @@ def test_a_form_post_to_the_admin_pages_still_needs_its_csrf_token(client):
     assert response.status_code == 400
     assert response.mimetype == "text/html"
     assert count(ApiClient) == 0
+
+
+def test_partnership_search_leaves_out_conflicts_with_agencies_of_the_case(client):
+    partnership = make_organisation()
+    school = make_organisation(name="Invented Academy Trust")
+    _reviewer("Olu Clear")
+    linked, record = _reviewer("Pat Linked")
+    _declare(linked, record, school)
+    api_client, secret = make_api_client(partnership=partnership)
+    headers = _bearer(_token(client, api_client, secret))
+    plain = client.get("/api/v1/reviewers", headers=headers).get_json()
+    assert [i["name"] for i in plain["items"]] == ["Olu Clear", "Pat Linked"]
+    body = client.get(f"/api/v1/reviewers?agency={school.id}", headers=headers).get_json()
+    assert [i["name"] for i in body["items"]] == ["Olu Clear"]
+    assert body["excluded_for_conflicts"] == 1
+    assert body["conflict_organisations"] == [partnership.name, school.name]
+    own = client.get(f"/api/v1/reviewers?agency={partnership.id}", headers=headers)
+    assert own.status_code == 200  # the partnership itself is always checked anyway
+    for query in ("agency=0", "agency=abc", "agency=99999999"):
+        problem = _is_problem(client.get(f"/api/v1/reviewers?{query}", headers=headers), 400)
+        assert problem["errors"][0]["parameter"] == "agency"
+    many = "&".join(f"agency={school.id}" for _ in range(21))
+    _is_problem(client.get(f"/api/v1/reviewers?{many}", headers=headers), 400)
+
+
+def test_lookup_with_a_commissioning_token_checks_conflicts_with_the_partnership(client):
+    partnership = make_organisation()
+    conflicted, record = _reviewer("Quinn Declared")
+    _declare(conflicted, record, partnership)
+    _, clear = _reviewer("Rae Clear")
+    api_client, secret = make_api_client(partnership=partnership)
+    headers = _bearer(_token(client, api_client, secret))
+    body = client.get(f"/api/v1/entries/{record.number}", headers=headers).get_json()
+    check = body["commissioning"]["conflict_check"]
+    assert check["conflicted"] is True
+    assert check["checked"] == [partnership.name]
+    assert check["conflicts"] == [
+        {
+            "organisation": partnership.name,
+            "connection": InterestKind.COMMISSIONED.label,
+            "from": "2024-01-01",
+            "to": None,
+        }
+    ]
+    other = client.get(f"/api/v1/entries/{clear.number}", headers=headers).get_json()
+    assert other["commissioning"]["conflict_check"]["conflicted"] is False

@@ -16,7 +16,13 @@ from schemathesis import GenerationMode
 from portal.applications.models import AccreditationRecord
 from portal.core.permissions import Role
 from portal.extensions import db
-from tests.factories import make_api_client, make_entry, make_record, make_user
+from tests.factories import (
+    make_api_client,
+    make_entry,
+    make_organisation,
+    make_record,
+    make_user,
+)
 
 # Past the rate limits: this test is about the documented shapes, not the limits (tested apart).
 GENEROUS = "100000 per minute"
@@ -24,6 +30,7 @@ GENEROUS = "100000 per minute"
 
 @pytest.fixture
 def api_schema(app):
+    make_organisation()  # agencies a search may name: the document lists them
     for n, status in enumerate(("accredited", "suspended", "accredited_with_conditions")):
         user = make_user(name=f"Schema Person {n}", roles=[Role.REVIEWER])
         make_record(user=user, status=status, conditions="Invented" if n == 2 else None)

@@ -17,10 +17,17 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from portal.api import bp, openapi, services
 from portal.api.models import SCOPE_COMMISSIONING, ApiClient
 from portal.api.oauth import Token, bearer_token, protector, server
-from portal.api.parameters import PAGE_MAX, PER_PAGE_MAX, Parameters, accreditation_number
+from portal.api.parameters import (
+    MAX_AGENCIES,
+    PAGE_MAX,
+    PER_PAGE_MAX,
+    Parameters,
+    accreditation_number,
+)
 from portal.api.problems import BadParameters, problem
 from portal.api.representations import (
     commissioning,
+    conflict_check,
     page,
     public_entry,
     public_row,
@@ -265,6 +272,14 @@ def show_entry(number: str) -> Response:
             travel=entry.travel if entry else None,
             reference=reference(),
         )
+        checked = register_queries.pre_check(
+            wanted,
+            partnership_id=token.client.partnership_id,
+            agencies=(),
+            today=today_in_england(),
+        )
+        if checked is not None:
+            details["conflict_check"] = conflict_check(checked)
     return _json(
         public_entry(
             found, regions=_regions(), reference=reference(), commissioning_details=details
@@ -280,6 +295,9 @@ def search_reviewers() -> Response:
     ref = reference()
     regions = _regions()
     levels = register_queries.level_names()
+    partnership = token.client.partnership
+    # Agencies involved in the case: their declarations conflict too (as on the search page).
+    agencies = {org.id for org in organisation_queries.active_organisations()}
     params = Parameters(request.args)
     filters = register_queries.SearchFilters(
         text=params.text("q"),
@@ -291,11 +309,11 @@ def search_reviewers() -> Response:
         available_by=params.day("available_by"),
         capacity=params.boolean("capacity"),
         sort=params.choice("sort", register_queries.SORTS, default="relevance"),
+        agencies=params.identifiers("agency", agencies, most=MAX_AGENCIES),
     )
     number = params.integer("page", default=1, minimum=1, maximum=PAGE_MAX)
     per_page = params.integer("per_page", default=20, minimum=1, maximum=PER_PAGE_MAX)
     params.done()
-    partnership = token.client.partnership
     result = register_queries.find_reviewers(
         filters,
         partnership_id=partnership.id,
