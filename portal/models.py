@@ -1,5 +1,6 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
+from portal.api.models import ApiClient, ApiToken
 from portal.applications.models import (
     AccreditationRecord,
     AccreditationStatusChange,
@@ -69,6 +70,8 @@ __all__ = [
     "AgreedMarkerScore",
     "AgreedScore",
     "Allocation",
+    "ApiClient",
+    "ApiToken",
     "Appeal",
     "Application",
     "AuditEvent",

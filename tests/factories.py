@@ -543,3 +543,20 @@ def make_peer_assessment(
     assessment.submitted_at = utcnow() if submitted else None
     db.session.commit()
     return assessment
+
+
+def make_api_client(
+    *,
+    partnership: Organisation | None = None,
+    scopes: tuple[str, ...] = ("register:read", "register:commissioning"),
+    name: str = "Invented case management system",
+):
+    """An API client for `partnership` made by an administrator, and its secret (shown once)."""
+    from portal.api import services as api_services
+
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    created = api_services.create_client(
+        admin, name=name, partnership=partnership or make_organisation(), scopes=list(scopes)
+    )
+    db.session.commit()
+    return created.client, created.secret

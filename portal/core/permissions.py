@@ -69,6 +69,7 @@ class Permission(enum.StrEnum):
     VIEW_REPORTS = "view_reports"
     UPLOAD_NOTIFICATIONS = "upload_notifications"
     GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
+    MANAGE_API_CLIENTS = "manage_api_clients"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -108,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ACCREDITATIONS,
             Permission.MANAGE_CPD,
             Permission.VIEW_REPORTS,
+            Permission.MANAGE_API_CLIENTS,
         }
     ),
 }

@@ -490,3 +490,57 @@ def test_reports_run_the_same_queries_for_5_or_50_reviewers(client, url):
     with counting() as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_api_clients_page_runs_the_same_queries_for_2_or_20_clients(client):
+    from tests.factories import make_api_client
+
+    sign_in_as(client, make_user(roles=[Role.ADMINISTRATOR]))
+    for _ in range(2):
+        make_api_client()
+    client.get("/admin/api-clients")
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get("/admin/api-clients").status_code == 200
+    for _ in range(18):
+        make_api_client()
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get("/admin/api-clients").status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/entries?q=test&status=current&region=E12000003&per_page=50",
+        "/api/v1/reviewers?q=neglect&specialism=neglect&language=cy&per_page=50",
+        "/api/v1/reviewers?sort=availability&capacity=true&per_page=50",
+    ],
+)
+def test_the_api_runs_the_same_queries_for_3_or_30_entries(client, url):
+    from tests.factories import make_api_client
+
+    partnership = make_organisation()
+    api_client, secret = make_api_client(partnership=partnership)
+    token = client.post(
+        "/api/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": api_client.client_id,
+            "client_secret": secret,
+        },
+    ).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    _grow_register(3, partnership)
+    client.get(url, headers=headers)  # warm up
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url, headers=headers).status_code == 200
+    _grow_register(27, partnership)
+    db.session.expire_all()
+    with counting() as large:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+    assert response.get_json()["total"] > 3
+    assert len(large) == len(small), "\n".join(large)
