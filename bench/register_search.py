@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -586,28 +587,34 @@ def _postgres_reachable(url: sa.URL) -> str | None:
 
 def run() -> list[dict[str, Any]]:
     """Every database and size asked for; PostgreSQL is skipped, with a warning, when it cannot
-    be reached (a failure instead when CI=true)."""
-    from tests.pgdb import scratch_database
-
+    be reached (a failure instead when CI=true). The temporary files go afterwards."""
     figures: list[dict[str, Any]] = []
     for kind in DATABASES:
         print(f"Register search on {kind}, {RUNS} runs of {len(SEARCHES)} searches:", flush=True)
         folder = Path(tempfile.mkdtemp(prefix="portal-bench-register-"))
-        if kind == "sqlite":
-            figures += _run_one(kind, f"sqlite:///{folder / 'register.db'}", folder)
-        elif kind == "postgresql":
-            problem = _postgres_reachable(sa.make_url(POSTGRES))
-            if problem:
-                message = f"PostgreSQL at {POSTGRES} cannot be reached ({problem})"
-                if os.environ.get("CI") == "true":
-                    raise SystemExit(message)
-                print(f"  skipped: {message}", flush=True)
-                continue
-            with scratch_database(POSTGRES, f"portal_bench_{os.getpid()}") as url:
-                figures += _run_one(kind, url, folder)
-        else:
-            raise SystemExit(f"unknown database {kind!r} in BENCH_DATABASES")
+        try:
+            figures += _run_kind(kind, folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     return figures
+
+
+def _run_kind(kind: str, folder: Path) -> list[dict[str, Any]]:
+    from tests.pgdb import scratch_database
+
+    if kind == "sqlite":
+        return _run_one(kind, f"sqlite:///{folder / 'register.db'}", folder)
+    if kind != "postgresql":
+        raise SystemExit(f"unknown database {kind!r} in BENCH_DATABASES")
+    problem = _postgres_reachable(sa.make_url(POSTGRES))
+    if problem:
+        message = f"PostgreSQL at {POSTGRES} cannot be reached ({problem})"
+        if os.environ.get("CI") == "true":
+            raise SystemExit(message)
+        print(f"  skipped: {message}", flush=True)
+        return []
+    with scratch_database(POSTGRES, f"portal_bench_{os.getpid()}") as url:
+        return _run_one(kind, url, folder)
 
 
 def table(figures: list[dict[str, Any]]) -> str:
