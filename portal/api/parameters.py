@@ -44,7 +44,7 @@ class Parameters:
 
     def choice(self, name: str, allowed: Collection[str], *, default: str = "") -> str:
         value = self._one(name)
-        if value is None or value == "":
+        if value is None:
             return default
         if value not in allowed:
             self._fail(name, f"Must be one of: {', '.join(sorted(allowed))}.")

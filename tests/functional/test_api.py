@@ -669,3 +669,11 @@ def test_lookup_with_a_commissioning_token_checks_conflicts_with_the_partnership
     ]
     other = client.get(f"/api/v1/entries/{clear.number}", headers=headers).get_json()
     assert other["commissioning"]["conflict_check"]["conflicted"] is False
+
+
+@pytest.mark.parametrize("name", ["status", "region"])
+def test_an_empty_value_for_a_listed_parameter_is_refused_not_ignored(client, name):
+    response = client.get(f"/api/v1/entries?{name}=")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert [e["parameter"] for e in response.get_json()["errors"]] == [name]
