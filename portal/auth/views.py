@@ -313,7 +313,7 @@ def provider_callback(provider: str) -> View:
     return redirect(next_url)
 
 
-SETUP_SECRET = "mfa_setup_secret"  # noqa: S105  (a session key, not a secret)
+SETUP_SECRET = "mfa_setup_secret"  # noqa: S105  (a session key, not a secret)  # nosec B105
 NEW_CODES = "mfa_new_recovery_codes"
 
 
