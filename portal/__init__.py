@@ -126,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from portal.applications.cli import applications_cli
     from portal.auth.cli import users_cli
-    from portal.core.cli import backup_command, outbox_cli, restore_command
+    from portal.core.cli import backup_command, outbox_cli, restore_command, uploads_cli
     from portal.cpd.cli import cpd_cli
     from portal.credentials.cli import credentials_cli
     from portal.demo.cli import demo_cli
@@ -137,6 +137,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(uploads_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)
     app.cli.add_command(demo_cli)

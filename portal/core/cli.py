@@ -1,4 +1,4 @@
-"""Operations commands: `outbox` (deliver queued email), `backup` and `restore`."""
+"""Operations commands: `outbox` (deliver queued email), `backup`, `restore` and `uploads`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.core.backup import BackupError, make_backup, restore_backup
+from portal.core.uploads import UploadStore, UploadUnreadable, new_key
 from portal.core.worker import deliver_pending, watch
 from portal.extensions import db
 
@@ -65,3 +66,38 @@ def restore_command(folder: Path, force: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Restored the database and {restored} uploaded file(s) from {folder}.")
+
+
+@click.group("uploads", help="The encryption of uploaded files at rest.")
+def uploads_cli() -> None:
+    pass
+
+
+@uploads_cli.command("new-key", help="Print a new random key for UPLOAD_ENCRYPTION_KEY.")
+def new_key_command() -> None:
+    click.echo(new_key())
+
+
+@uploads_cli.command(
+    "rotate-key",
+    help="Seal again with UPLOAD_ENCRYPTION_KEY every file sealed with an older key (listed in "
+    "UPLOAD_ENCRYPTION_OLD_KEYS) or stored before encryption. Safe to run again.",
+)
+@with_appcontext
+def rotate_key_command() -> None:
+    store = UploadStore(Path(current_app.config["UPLOAD_DIR"]))
+    resealed = unchanged = 0
+    failed: list[str] = []
+    for key in store.keys_on_disk():
+        try:
+            if store.reseal(key):
+                resealed += 1
+            else:
+                unchanged += 1
+        except UploadUnreadable as exc:
+            failed.append(str(exc))
+    click.echo(f"Sealed {resealed} file(s) with the current key; {unchanged} already were.")
+    if failed:
+        for problem in failed:
+            click.echo(f"  could not open: {problem}", err=True)
+        raise click.ClickException(f"{len(failed)} file(s) could not be opened")

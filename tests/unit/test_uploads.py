@@ -26,7 +26,8 @@ def test_pdf_and_docx_are_stored_with_their_real_type(tmp_path, content, expecte
     stored = _store(tmp_path).save(io.BytesIO(content), max_bytes=10**6, accept=BOTH)
     assert stored.content_type == expected
     assert stored.size == len(content)
-    assert _store(tmp_path).path_of(stored.key).read_bytes() == content
+    assert _store(tmp_path).read(stored.key) == content
+    assert _store(tmp_path).path_of(stored.key).read_bytes() != content  # sealed at rest
     assert len(stored.sha256) == 64
 
 
