@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         home,
         organisations,
         peer_qa,
+        privacy,
         register,
     )
 
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         register,
         peer_qa,
         credentials,
+        privacy,
     ):
         app.register_blueprint(feature.bp)
 
@@ -133,6 +135,7 @@ def _register_cli(app: Flask) -> None:
     from portal.framework.cli import framework_cli, schemes_cli
     from portal.organisations.cli import organisations_cli
     from portal.peer_qa.cli import peer_qa_cli
+    from portal.privacy.cli import retention_cli
 
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_command)
@@ -147,3 +150,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(cpd_cli)
     app.cli.add_command(peer_qa_cli)
     app.cli.add_command(credentials_cli)
+    app.cli.add_command(retention_cli)

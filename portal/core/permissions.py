@@ -66,6 +66,8 @@ class Permission(enum.StrEnum):
     SUBMIT_REVIEWS = "submit_reviews"
     ASSESS_REVIEWS = "assess_reviews"
     MANAGE_PEER_QA = "manage_peer_qa"
+    # Subject access requests: a person's own data as a ZIP, made by an administrator.
+    EXPORT_PERSONAL_DATA = "export_personal_data"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -103,6 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_APPLICATIONS,
             Permission.MANAGE_ACCREDITATIONS,
             Permission.MANAGE_CPD,
+            Permission.EXPORT_PERSONAL_DATA,
         }
     ),
 }
