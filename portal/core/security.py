@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,6 +62,14 @@ def register_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def same_secret(expected: str | None, given: str | None) -> bool:
+    """Compare a secret (token, code) in constant time, so the time taken says nothing about
+    how much of it was right."""
+    if expected is None or given is None:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
 
 
 def is_safe_next(target: str | None) -> bool:
