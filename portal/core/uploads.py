@@ -17,8 +17,10 @@ import hashlib
 import io
 import logging
 import os
+import re
 import secrets
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,8 @@ from typing import IO, Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Response, abort, current_app, send_file
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from portal.core.errors import DomainError
 
@@ -133,23 +137,101 @@ class StoredFile:
     content_type: str
 
 
+# A DOCX that would unpack to more than this, or holds more parts than this, is refused as
+# a likely zip bomb (real reports are a few megabytes unpacked).
+MAX_UNPACKED = 200 * 1024 * 1024
+MAX_PARTS = 5_000
+_MAX_CONTENT_TYPES = 1024 * 1024
+# PDF names that run or carry something: scripts, launching programs, embedded files, media.
+ACTIVE_PDF_NAMES = frozenset(
+    {"JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia", "XFA"}
+)
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+
+
+class UnsafeContent(UploadRejected):
+    """A PDF or DOCX that is the right type but carries something we do not accept."""
+
+
 def sniff(source: Path | bytes) -> str | None:
-    """The file's real type from its bytes (PDF or DOCX), whatever its name says."""
+    """The file's real type from its bytes (PDF or DOCX), whatever its name says. Raises
+    UnsafeContent for a file of the right type that we still refuse: a PDF with scripts or
+    embedded files, a file that is both a PDF and a ZIP, a DOCX that would unpack too far."""
     data = source if isinstance(source, bytes) else source.read_bytes()
     head = data[:8]
     if head.startswith(b"%PDF-"):
+        if zipfile.is_zipfile(io.BytesIO(data)):
+            raise UnsafeContent(
+                "The selected file is both a PDF and an archive: save it as a PDF again"
+            )
+        if _pdf_is_active(data):
+            raise UnsafeContent(
+                "The selected PDF contains scripts or embedded files: print it to a new PDF "
+                "without them, then upload that"
+            )
         return PDF
     if head.startswith(b"PK\x03\x04") and zipfile.is_zipfile(io.BytesIO(data)):
+        if b"%PDF-" in data[:1024]:
+            raise UnsafeContent("The selected file is both a Word document and a PDF")
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
+                parts = archive.infolist()
+                if len(parts) > MAX_PARTS or sum(p.file_size for p in parts) > MAX_UNPACKED:
+                    raise UnsafeContent(
+                        "The selected Word document is too large when unpacked: save it again "
+                        "without embedded media, or as a PDF"
+                    )
+                names = {p.filename for p in parts}
                 if "[Content_Types].xml" not in names or "word/document.xml" not in names:
                     return None
-                types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-        except (zipfile.BadZipFile, OSError, KeyError):
+                with archive.open("[Content_Types].xml") as handle:
+                    raw = handle.read(_MAX_CONTENT_TYPES + 1)
+                if len(raw) > _MAX_CONTENT_TYPES:
+                    return None
+                types = raw.decode("utf-8", "replace")
+        except (zipfile.BadZipFile, OSError, KeyError, EOFError, zlib.error):
             return None
         return DOCX if _DOCX_MAIN in types else None
     return None
+
+
+def _unescape_name(raw: bytes) -> str:
+    """A PDF name with its #xx escapes undone (/J#61vaScript is /JavaScript)."""
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw).decode(
+        "latin-1"
+    )
+
+
+def _pdf_is_active(data: bytes) -> bool:
+    """Whether the PDF names anything that runs or carries files: in its bytes as written, and
+    in every object a reader reaches, including those in compressed object streams."""
+    if any(_unescape_name(m.group(1)) in ACTIVE_PDF_NAMES for m in _PDF_NAME.finditer(data)):
+        return True
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        stack: list[Any] = [reader.trailer]
+        seen: set[tuple[int, int]] = set()
+        visited = 0
+        while stack and visited < 200_000:
+            item = stack.pop()
+            visited += 1
+            if isinstance(item, IndirectObject):
+                if (item.idnum, item.generation) in seen:
+                    continue
+                seen.add((item.idnum, item.generation))
+                item = item.get_object()
+            if isinstance(item, DictionaryObject):
+                for key, value in item.items():
+                    if str(key).lstrip("/") in ACTIVE_PDF_NAMES:
+                        return True
+                    if isinstance(value, NameObject) and str(value).lstrip("/") in ACTIVE_PDF_NAMES:
+                        return True
+                    stack.append(value)
+            elif isinstance(item, ArrayObject):
+                stack.extend(item)
+    except Exception:  # a PDF pypdf cannot walk was still scanned above
+        return False
+    return False
 
 
 def _remove(path: Path) -> None:
