@@ -6,7 +6,7 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 
@@ -43,6 +43,14 @@ PERMISSIONS_POLICY = (
 
 def register_security_headers(app: Flask) -> None:
     send_hsts = bool(app.config.get("SEND_HSTS"))
+
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # No field has a use for a NUL character, and PostgreSQL refuses text holding one:
+        # a 400 page, not a database error.
+        fields = (*request.args.listvalues(), *request.form.listvalues())
+        if any("\x00" in value for values in fields for value in values):
+            abort(400)
 
     @app.after_request
     def _headers(response: Response) -> Response:

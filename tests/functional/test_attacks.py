@@ -303,3 +303,12 @@ def test_script_typed_into_a_form_comes_back_escaped_with_the_error(client):
     assert response.status_code == 200
     page_checks(response, service_name=SERVICE_NAME)
     _escaped(response.get_data(as_text=True))
+
+
+def test_a_nul_character_in_any_field_is_a_bad_request_not_a_database_error(client):
+    page = client.get("/sign-in").get_data(as_text=True)
+    response = client.post(
+        "/sign-in", data={"csrf_token": csrf_token(page), "email": "\x00", "password": "x"}
+    )
+    assert response.status_code == 400
+    assert client.get("/register?q=%00").status_code == 400
