@@ -70,6 +70,8 @@ class Permission(enum.StrEnum):
     UPLOAD_NOTIFICATIONS = "upload_notifications"
     GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
     MANAGE_API_CLIENTS = "manage_api_clients"
+    # Subject access requests: a person's own data as a ZIP, made by an administrator.
+    EXPORT_PERSONAL_DATA = "export_personal_data"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -110,6 +112,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CPD,
             Permission.VIEW_REPORTS,
             Permission.MANAGE_API_CLIENTS,
+            Permission.EXPORT_PERSONAL_DATA,
         }
     ),
 }

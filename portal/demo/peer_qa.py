@@ -165,7 +165,10 @@ def _person(email: str) -> User | None:
 
 def _score(assessment_id: int, levels: dict[str, int], grade: int, *, submit: bool) -> None:
     assessment = queries.assessment(assessment_id)
-    assert assessment is not None and assessment.review.rubric_id is not None
+    if assessment is None:
+        raise RuntimeError("assessment is not set")
+    if assessment.review.rubric_id is None:
+        raise RuntimeError("assessment.review.rubric_id is not set")
     markers = queries.markers_of(assessment.review.rubric_id)
     services.save_assessment(
         assessment.assessor,

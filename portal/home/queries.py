@@ -267,7 +267,8 @@ def _cpd_progress_tasks(
             f"This CPD year ({days}, ends {format_date(current.year.ends_on)}): "
             + ("requirements met." if not missing else "still needs " + "; ".join(missing) + ".")
         )
-    assert progress.term is not None
+    if progress.term is None:
+        raise RuntimeError("progress.term is not set")
     term_missing = [r.missing for r in progress.term.results if r.missing]
     hints.append(
         "Over the accreditation: "

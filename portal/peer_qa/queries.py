@@ -369,7 +369,10 @@ def qa_outcomes_for(user_id: int, start: date, end: date) -> list[QaOutcome]:
     )
     outcomes = []
     for row in rows:
-        assert row.completed_at is not None and row.agreed_grade is not None
+        if row.completed_at is None:
+            raise RuntimeError("row.completed_at is not set")
+        if row.agreed_grade is None:
+            raise RuntimeError("row.agreed_grade is not set")
         completed_on = row.completed_at.date()
         if not start <= completed_on <= end:
             continue

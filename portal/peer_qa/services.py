@@ -560,7 +560,8 @@ def save_assessment(
     if version_id is not None and version_id != assessment.version_id:
         raise ConcurrentEdit("This assessment was changed in another window. Check it again.")
     review = assessment.review
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     markers = {m.id: m for m in queries.markers_of(review.rubric.id)}
     levels = set(review.rubric.scale)
     existing = queries.score_map(assessment)
@@ -607,7 +608,8 @@ def submit_assessment(actor: User, assessment: PeerAssessment) -> None:
     and moderation."""
     _own_open_assessment(actor, assessment)
     review = assessment.review
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     markers = queries.markers_of(review.rubric.id)
     scored = queries.score_map(assessment)
     for marker in markers:
@@ -642,7 +644,10 @@ def _after_assessments(
 ) -> None:
     first, second = ({s.marker_id: s.level for s in a.scores} for a in both)
     grades = [a.overall_grade for a in both]
-    assert grades[0] is not None and grades[1] is not None
+    if grades[0] is None:
+        raise RuntimeError("grades[0] is not set")
+    if grades[1] is None:
+        raise RuntimeError("grades[1] is not set")
     counted = [m.id for m in markers if m.counts]
     apart = scoring.disagreements(
         first, second, counted=counted, first_grade=grades[0], second_grade=grades[1]
@@ -675,7 +680,8 @@ def moderate(
         raise InvalidTransition("This review is not in moderation.")
     if any(a.assessor_id == actor.id for a in queries.assessments_of(review.id)):
         raise NotPermitted("You assessed this review, so someone else must moderate it.")
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     if not rationale.strip():
         raise DomainError("Give the rationale for the agreed scores", field="rationale")
     if overall_grade not in review.rubric.overall_scale:
@@ -705,7 +711,8 @@ def moderate(
 
 
 def _complete(review: QaReview, grade: int, by: Mover, actor: User | None) -> None:
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     review.agreed_grade = grade
     review.passed = scoring.passed(grade, pass_from=review.rubric.pass_from)
     review.completed_at = utcnow()
@@ -735,7 +742,8 @@ def _report_supervised_review(review: QaReview) -> None:
         )
     )
     if pairing is not None:
-        assert review.reference is not None
+        if review.reference is None:
+            raise RuntimeError("review.reference is not set")
         mentoring.record_supervised_review_result(
             pairing, review_reference=review.reference, passed=bool(review.passed)
         )

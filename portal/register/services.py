@@ -234,12 +234,12 @@ def index_search_texts(rows: list[tuple[int, str]]) -> None:
     if not rows or db.session.get_bind().dialect.name != "sqlite":
         return
     db.session.execute(
-        sa.text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"),  # noqa: S608
+        sa.text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"),  # noqa: S608  # the table name is a module constant, never input
         [{"id": entry_id} for entry_id, _text in rows],
     )
     db.session.execute(
         sa.text(
-            f"INSERT INTO {SEARCH_TABLE} (rowid, search_text) VALUES (:id, :text)"  # noqa: S608
+            f"INSERT INTO {SEARCH_TABLE} (rowid, search_text) VALUES (:id, :text)"  # noqa: S608  # the table name is a module constant, never input
         ),
         [{"id": entry_id, "text": text} for entry_id, text in rows],
     )
@@ -258,7 +258,7 @@ def rebuild_search_index(reference: RegisterReference | None = None) -> int:
     file renames a term) and rebuild the index from it."""
     reference = reference or current()
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.text(f"DELETE FROM {SEARCH_TABLE}"))  # noqa: S608
+        db.session.execute(sa.text(f"DELETE FROM {SEARCH_TABLE}"))  # noqa: S608  # the table name is a module constant, never input  # nosec B608
     entries = db.session.scalars(sa.select(RegisterEntry).order_by(RegisterEntry.id)).all()
     for entry in entries:
         refresh_search_index(entry, reference)

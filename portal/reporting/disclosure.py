@@ -269,7 +269,8 @@ class Cell:
     def text(self) -> str:
         if self.symbol is not None:
             return self.symbol
-        assert self.value is not None
+        if self.value is None:
+            raise ValueError("a cell has neither a value nor a symbol")
         if self.places == 0:
             return f"{round(self.value):,}"
         return f"{self.value:,.{self.places}f}"
@@ -279,7 +280,8 @@ class Cell:
         """The value for a download: a number, or the symbol as text."""
         if self.symbol is not None:
             return self.symbol
-        assert self.value is not None
+        if self.value is None:
+            raise ValueError("a cell has neither a value nor a symbol")
         if self.places == 0:
             return round(self.value)
         return round(self.value, self.places)

@@ -53,7 +53,8 @@ def load_notifications(
     db.session.add(batch)
     db.session.flush()
     for row in check.added:
-        assert row.month is not None and row.notifications is not None
+        if row.month is None or row.notifications is None:
+            raise ValueError("a checked row has no month or count")
         db.session.add(
             IncidentNotification(
                 partnership_id=partnerships[row.partnership_code],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -50,7 +50,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
-from portal.core.uploads import UploadStore
+from portal.core.uploads import UploadStore, send_stored
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 
@@ -656,18 +656,12 @@ def download_work_sample(application_id: int, sample_id: int) -> Response:
     sample = queries.work_sample(application, sample_id)
     if sample is None:
         abort(404)
-    path = _store().path_of(sample.storage_key)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
+    return send_stored(
+        _store(),
+        sample.storage_key,
         mimetype=sample.content_type,
-        as_attachment=True,
         download_name=sample.original_name,
-        max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Check answers, submit, withdraw

@@ -36,7 +36,8 @@ def list_assessments() -> View:
 def score_review(assessment_id: int) -> View:
     assessment = _own(assessment_id)
     review = assessment.review
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     markers = queries.markers_of(review.rubric.id)
     scores = queries.score_map(assessment)
     data: dict[str, object] = {

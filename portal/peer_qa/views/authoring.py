@@ -3,7 +3,7 @@ and the feedback with their response. Nothing here names an assessor."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
-from portal.core.uploads import EXTENSIONS
+from portal.core.uploads import EXTENSIONS, send_stored
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 from portal.peer_qa import bp, policies, queries, services
@@ -205,19 +205,10 @@ def download_report(review_id: int) -> Response:
         abort(403)
     if not review.report_key or not review.report_content_type:
         abort(404)
-    path = store().path_of(review.report_key)
-    if not path.exists():
-        abort(404)
     name = f"review-{review.reference or 'draft'}{EXTENSIONS[review.report_content_type]}"
-    response = send_file(
-        path,
-        mimetype=review.report_content_type,
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
+    return send_stored(
+        store(), review.report_key, mimetype=review.report_content_type, download_name=name
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/reviews/<int:review_id>/recommendations", methods=["GET", "POST"])
