@@ -45,6 +45,7 @@ from portal.peer_qa.models import (
     PeerAssessment,
     QaReview,
     QaStatusChange,
+    RecommendationAnalysis,
     RubricMarker,
     RubricVersion,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "PracticeFeedback",
     "QaReview",
     "QaStatusChange",
+    "RecommendationAnalysis",
     "RecoveryCode",
     "Referee",
     "Region",
