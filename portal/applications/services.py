@@ -44,7 +44,7 @@ from portal.extensions import db
 from portal.framework.models import Competency, Scheme
 from portal.framework.queries import published_framework
 from portal.organisations.models import Organisation
-from portal.peer_qa.queries import qa_outcomes_for
+from portal.peer_qa import queries as peer_qa_queries
 
 STALE = (
     "Someone else saved this application while you were editing it. Your answers are below: "
@@ -165,7 +165,10 @@ def qa_reviews_in_term(application: Application) -> int:
     )
     if record is None:
         return 0
-    return len(qa_outcomes_for(application.applicant_id, record.starts_on, record.expires_on))
+    outcomes = peer_qa_queries.qa_outcomes_for(
+        application.applicant_id, record.starts_on, record.expires_on
+    )
+    return len(outcomes)
 
 
 def reference_prefix(scheme: Scheme) -> str:
