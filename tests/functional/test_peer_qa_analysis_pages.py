@@ -226,3 +226,38 @@ def test_learning_shows_shares_and_hides_small_numbers(client):
         assert html.count("<desc") == 4
     sign_in_as(client, make_user(roles=[Role.REVIEWER]))
     assert client.get("/peer-qa/learning").status_code == 403
+
+
+def test_the_demo_has_every_class_of_recommendation_in_every_qa_state(app, client):
+    import sqlalchemy as sa
+
+    from portal.auth.models import User
+    from portal.peer_qa.models import RecommendationAnalysis
+
+    runner = app.test_cli_runner()
+    for args in (
+        ["organisations", "load"],
+        ["framework", "load-all"],
+        ["peer-qa", "rubric", "load-all"],
+        ["demo", "load"],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    author = db.session.scalar(sa.select(User).where(User.email == "reviewer@demo.test"))
+    by_state: dict[str, set[str]] = {}
+    for review in queries.reviews_of(author.id):
+        assert review.report_text and review.report_counted_words
+        classes = db.session.scalars(
+            sa.select(RecommendationAnalysis.class_).where(
+                RecommendationAnalysis.review_id == review.id
+            )
+        )
+        by_state.setdefault(review.status.value, set()).update(classes)
+    every = {"training", "procedure", "system", "national"}
+    assert by_state == dict.fromkeys(
+        ("draft", "submitted", "in_assessment", "moderation", "completed", "responded"), every
+    )
+    sign_in_as(client, db.session.scalar(sa.select(User).where(User.email == "qa@demo.test")))
+    page = _text(_page(client, "/peer-qa/learning"))
+    assert "No recommendations to count yet" not in page
+    assert "The lowest mean agreed levels: R07" in page
