@@ -61,6 +61,11 @@ class ClassCounts:
     def count(self, class_: str) -> int:
         return self.counts.get(class_, 0)
 
+    @property
+    def any_shown(self) -> bool:
+        """Whether any class's share of the group may be shown (and so charted)."""
+        return any(self.share(c) for c in self.counts)
+
     def share(self, class_: str) -> int | None:
         """The class's whole-number percentage of the group, or None where a small number
         would be shown or could be worked out from it."""
