@@ -96,6 +96,7 @@ def _register_core(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal import (
         admin,
+        api,
         applications,
         auth,
         cpd,
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         organisations,
         peer_qa,
         register,
+        reporting,
     )
 
     auth.init_app(app)
@@ -119,11 +121,15 @@ def _register_blueprints(app: Flask) -> None:
         register,
         peer_qa,
         credentials,
+        reporting,
+        api,
     ):
         app.register_blueprint(feature.bp)
+    api.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.api.cli import api_cli
     from portal.applications.cli import applications_cli
     from portal.auth.cli import users_cli
     from portal.core.cli import outbox_cli
@@ -144,3 +150,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(cpd_cli)
     app.cli.add_command(peer_qa_cli)
     app.cli.add_command(credentials_cli)
+    app.cli.add_command(api_cli)

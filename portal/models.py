@@ -1,5 +1,6 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
+from portal.api.models import ApiClient, ApiToken
 from portal.applications.models import (
     AccreditationRecord,
     AccreditationStatusChange,
@@ -62,6 +63,7 @@ from portal.register.models import (
     RegisterEntryRegion,
     RegisterEntryTerm,
 )
+from portal.reporting.models import DiversityAnswers, IncidentNotification, NotificationImport
 
 __all__ = [
     "AccreditationRecord",
@@ -69,6 +71,8 @@ __all__ = [
     "AgreedMarkerScore",
     "AgreedScore",
     "Allocation",
+    "ApiClient",
+    "ApiToken",
     "Appeal",
     "Application",
     "AuditEvent",
@@ -85,14 +89,17 @@ __all__ = [
     "CpdRequirementVersion",
     "Decision",
     "DeclaredInterest",
+    "DiversityAnswers",
     "FeedbackReview",
     "FrameworkDomain",
     "FrameworkVersion",
     "IdentityLink",
+    "IncidentNotification",
     "InformationRequest",
     "IssuedCredential",
     "MarkerScore",
     "MentorPairing",
+    "NotificationImport",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",

@@ -322,6 +322,19 @@ def make_record(
     return record
 
 
+def make_reviewer_in(region_code: str = "E12000003", **record: object) -> AccreditationRecord:
+    """An accreditation record whose application gave `region_code` as the home region (where
+    reports count the reviewer)."""
+    if db.session.get(Region, region_code) is None:
+        make_region(code=region_code, name=f"Region {region_code}")
+    made = make_record(**record)  # type: ignore[arg-type]
+    application = db.session.get(Application, made.application_id)
+    assert application is not None
+    application.home_region_code = region_code
+    db.session.commit()
+    return made
+
+
 def make_cpd_entry(
     record,
     *,
@@ -535,3 +548,20 @@ def make_peer_assessment(
     assessment.submitted_at = utcnow() if submitted else None
     db.session.commit()
     return assessment
+
+
+def make_api_client(
+    *,
+    partnership: Organisation | None = None,
+    scopes: tuple[str, ...] = ("register:read", "register:commissioning"),
+    name: str = "Invented case management system",
+):
+    """An API client for `partnership` made by an administrator, and its secret (shown once)."""
+    from portal.api import services as api_services
+
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    created = api_services.create_client(
+        admin, name=name, partnership=partnership or make_organisation(), scopes=list(scopes)
+    )
+    db.session.commit()
+    return created.client, created.secret

@@ -2,7 +2,7 @@
 chronology against analysis estimate.
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0019
 Create Date: 2026-11-26 08:04:14.423126
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0017'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

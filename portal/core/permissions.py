@@ -67,6 +67,10 @@ class Permission(enum.StrEnum):
     ASSESS_REVIEWS = "assess_reviews"
     MANAGE_PEER_QA = "manage_peer_qa"
     VIEW_PEER_QA_LEARNING = "view_peer_qa_learning"
+    VIEW_REPORTS = "view_reports"
+    UPLOAD_NOTIFICATIONS = "upload_notifications"
+    GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
+    MANAGE_API_CLIENTS = "manage_api_clients"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -78,6 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.KEEP_CPD,
             Permission.KEEP_REGISTER_ENTRY,
             Permission.SUBMIT_REVIEWS,
+            Permission.GIVE_DIVERSITY_INFORMATION,
         }
     ),
     # Peer assessors of reviews are accredited reviewers who also hold the assessor role.
@@ -94,7 +99,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
-    Role.ANALYST: frozenset({Permission.VIEW_PEER_QA_LEARNING}),
+    Role.ANALYST: frozenset(
+        {
+            Permission.VIEW_REPORTS,
+            Permission.UPLOAD_NOTIFICATIONS,
+            Permission.VIEW_PEER_QA_LEARNING,
+        }
+    ),
     Role.ADMINISTRATOR: frozenset(
         {
             Permission.MANAGE_USERS,
@@ -105,6 +116,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_APPLICATIONS,
             Permission.MANAGE_ACCREDITATIONS,
             Permission.MANAGE_CPD,
+            Permission.VIEW_REPORTS,
+            Permission.MANAGE_API_CLIENTS,
         }
     ),
 }
