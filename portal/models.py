@@ -46,6 +46,7 @@ from portal.peer_qa.models import (
     PeerAssessment,
     QaReview,
     QaStatusChange,
+    RecommendationAnalysis,
     RubricMarker,
     RubricVersion,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "PracticeFeedback",
     "QaReview",
     "QaStatusChange",
+    "RecommendationAnalysis",
     "RecoveryCode",
     "Referee",
     "Region",

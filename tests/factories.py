@@ -452,8 +452,12 @@ def make_qa_review(
         "The partnership should fund a shared caseload measure across agencies by March.",
         "Health and children's social care should redesign the referral pathway for infants.",
     ),
+    published_on: date = date(2026, 3, 2),
+    themes: tuple[str, ...] = ("neglect",),
 ):
-    """A review in the given QA state, as if its author had filled in every section."""
+    """A review in the given QA state, as if its author had filled in every section, with its
+    recommendations classified as the services classify them."""
+    from portal.peer_qa import services as qa_services
     from portal.peer_qa.models import QaReview, QaStatus, QaStatusChange, ReviewType
 
     rubric = make_rubric()
@@ -467,8 +471,8 @@ def make_qa_review(
         title=title,
         partnership_id=partnership.id,
         review_type=ReviewType.LCSPR,
-        published_on=date(2026, 3, 2),
-        themes=["neglect"],
+        published_on=published_on,
+        themes=list(themes),
         recommendations=list(recommendations),
         involvement={
             group: {"invited": True, "took_part": True, "how": "Met in person", "adjustments": ""}
@@ -487,6 +491,7 @@ def make_qa_review(
     db.session.add(
         QaStatusChange(review=review, from_status=None, to_status=review.status, actor_id=author.id)
     )
+    qa_services.classify_recommendations(review)
     db.session.commit()
     return review
 

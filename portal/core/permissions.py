@@ -66,6 +66,7 @@ class Permission(enum.StrEnum):
     SUBMIT_REVIEWS = "submit_reviews"
     ASSESS_REVIEWS = "assess_reviews"
     MANAGE_PEER_QA = "manage_peer_qa"
+    VIEW_PEER_QA_LEARNING = "view_peer_qa_learning"
     VIEW_REPORTS = "view_reports"
     UPLOAD_NOTIFICATIONS = "upload_notifications"
     GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
@@ -95,11 +96,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ASSESS_APPLICATIONS,
             Permission.MODERATE_APPLICATIONS,
             Permission.MANAGE_PEER_QA,
+            Permission.VIEW_PEER_QA_LEARNING,
             Permission.ASSESS_CPD,
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
-    Role.ANALYST: frozenset({Permission.VIEW_REPORTS, Permission.UPLOAD_NOTIFICATIONS}),
+    Role.ANALYST: frozenset(
+        {
+            Permission.VIEW_REPORTS,
+            Permission.UPLOAD_NOTIFICATIONS,
+            Permission.VIEW_PEER_QA_LEARNING,
+        }
+    ),
     Role.ADMINISTRATOR: frozenset(
         {
             Permission.MANAGE_USERS,

@@ -266,6 +266,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.remove_recommendation":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.edit_involvement":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.check_review":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.show_analysis":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.respond_to_feedback":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.list_assessments":          (LOGIN, DENY,  DENY,  OK,    DENY,  DENY,  DENY,  DENY),
     "peer_qa.score_review":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
@@ -275,6 +276,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.moderate_review":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.list_rubrics":              (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.show_rubric":               (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.show_learning":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  OK,    DENY),
     # Reports: analysts and administrators; only analysts load notifications; only reviewers
     # answer diversity monitoring (and nobody sees anyone's answers).
     "reporting.show_dashboard":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),

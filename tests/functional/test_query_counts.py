@@ -1,6 +1,7 @@
 """No page runs a number of SQL queries that grows with the data."""
 
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -401,6 +402,8 @@ def _grow_peer_qa(n, author, assessor):
         ("/peer-qa/assessments", "assessor"),
         ("/peer-qa/manage", "lead"),
         ("/peer-qa/rubrics", "lead"),
+        ("/peer-qa/learning", "lead"),
+        ("/peer-qa/learning", "analyst"),
     ],
 )
 def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who):
@@ -409,7 +412,12 @@ def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who
     author = make_user(roles=[Role.REVIEWER])
     make_record(user=author)
     assessor = make_peer_assessor()
-    people = {"author": author, "assessor": assessor, "lead": make_user(roles=[Role.QA_LEAD])}
+    people = {
+        "author": author,
+        "assessor": assessor,
+        "lead": make_user(roles=[Role.QA_LEAD]),
+        "analyst": make_user(roles=[Role.ANALYST]),
+    }
     sign_in_as(client, people[who])
     _grow_peer_qa(6, author, assessor)
     client.get(url)  # warm up
@@ -421,6 +429,70 @@ def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who
     with counting() as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_learning_page_runs_the_same_queries_for_more_regions_themes_and_scores(client):
+    from portal.peer_qa import queries as qa_queries
+    from portal.peer_qa.models import AgreedMarkerScore
+    from tests.factories import make_qa_review, make_region
+
+    sign_in_as(client, make_user(roles=[Role.ANALYST]))
+    regions = [("E12000001", "North East"), ("E12000002", "North West"), ("E12000004", "East")]
+    themes = ["neglect", "online-harm", "adolescents", "domestic-abuse"]
+
+    def grow(n):
+        for i in range(n):
+            code, name = regions[i % len(regions)]
+            review = make_qa_review(
+                status="completed",
+                partnership=make_organisation(region=make_region(code=code, name=name)),
+                themes=(themes[i % len(themes)],),
+                published_on=date(2020 + i % 6, 1, 1),
+            )
+            for marker in qa_queries.markers_of(review.rubric_id):
+                db.session.add(
+                    AgreedMarkerScore(review_id=review.id, marker_id=marker.id, level=1 + i % 4)
+                )
+        db.session.commit()
+
+    grow(2)
+    client.get("/peer-qa/learning")
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get("/peer-qa/learning").status_code == 200
+    grow(12)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get("/peer-qa/learning").status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_analysis_pages_do_not_grow_with_the_recommendations(client):
+    from tests.factories import make_peer_assessment, make_qa_review, make_record
+
+    author = make_user(roles=[Role.REVIEWER])
+    make_record(user=author)
+    few = make_qa_review(author=author, status="in_assessment", recommendations=("One.",) * 2)
+    many = make_qa_review(author=author, status="in_assessment", recommendations=("One.",) * 30)
+    sign_in_as(client, author)
+    counts = []
+    for review in (few, many):
+        client.get(f"/peer-qa/reviews/{review.id}/analysis")
+        db.session.expire_all()
+        with counting() as queries:
+            assert client.get(f"/peer-qa/reviews/{review.id}/analysis").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assessments = [make_peer_assessment(r, submitted=False) for r in (few, many)]
+    counts = []
+    for assessment in assessments:
+        sign_in_as(client, assessment.assessor)
+        client.get(f"/peer-qa/assessments/{assessment.id}")
+        db.session.expire_all()
+        with counting() as queries:
+            assert client.get(f"/peer-qa/assessments/{assessment.id}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def _grow_reports(n, partnership):

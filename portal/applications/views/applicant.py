@@ -145,6 +145,7 @@ def show_application(application_id: int) -> View:
         competencies,
         today=today_in_england(),
         cpd_met=services.cpd_met(application, today_in_england()),
+        qa_reviews=services.qa_reviews_in_term(application),
     )
     is_admin = current_user.has_permission(Permission.MANAGE_APPLICATIONS)
     # Assessors see the answers, never the outcome: a calibration exercise must stay blind.
@@ -679,6 +680,7 @@ def check_answers(application_id: int) -> View:
         competencies,
         today=today_in_england(),
         cpd_met=services.cpd_met(application, today_in_england()),
+        qa_reviews=services.qa_reviews_in_term(application),
     )
     form = SubmitForm(data={"version_id": application.version_id})
     if form.validate_on_submit() and _commit_or_error(
