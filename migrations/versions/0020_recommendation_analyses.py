@@ -1,7 +1,7 @@
 """Peer QA recommendation analysis: each recommendation's stored classification, and the report's
 chronology against analysis estimate.
 
-Revision ID: 0021
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-11-26 08:04:14.423126
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0019'
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
