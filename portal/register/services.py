@@ -234,12 +234,12 @@ def index_search_texts(rows: list[tuple[int, str]]) -> None:
     if not rows or db.session.get_bind().dialect.name != "sqlite":
         return
     db.session.execute(
-        sa.text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"),  # noqa: S608  # the table name is a module constant, never input
+        sa.text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"),  # noqa: S608  # the table name is a module constant, never input  # nosec B608
         [{"id": entry_id} for entry_id, _text in rows],
     )
     db.session.execute(
         sa.text(
-            f"INSERT INTO {SEARCH_TABLE} (rowid, search_text) VALUES (:id, :text)"  # noqa: S608  # the table name is a module constant, never input
+            f"INSERT INTO {SEARCH_TABLE} (rowid, search_text) VALUES (:id, :text)"  # noqa: S608  # the table name is a module constant, never input  # nosec B608
         ),
         [{"id": entry_id, "text": text} for entry_id, text in rows],
     )
