@@ -336,12 +336,19 @@ class ReviewerRow:
     booked: int = 0
     # Set when the reviewer has done several reviews for this partnership recently.
     independence: str | None = None
+    # The first day of the first quarter, from when they can start, with a place left.
+    free_from: date | None = None
 
     @property
     def places_left(self) -> int | None:
         if self.reviews_per_quarter is None:
             return None
         return max(0, self.reviews_per_quarter - self.booked)
+
+    @property
+    def free_quarter(self) -> str | None:
+        """The quarter with the reviewer's next free place, named: 'July to September 2026'."""
+        return commissioning_queries.quarter_name(self.free_from) if self.free_from else None
 
     def codes(self, kind: TermKind) -> list[str]:
         return self.terms.get(kind, [])
@@ -699,6 +706,11 @@ def find_reviewers(
         conditions.append(AccreditationRecord.level == filters.level)
     if filters.available_by is not None:
         conditions.append(RegisterEntry.available_from <= filters.available_by)
+        # Not available then if commissions take every place in that day's quarter.
+        conditions.append(
+            RegisterEntry.reviews_per_quarter
+            > commissioning_queries.booked_count(filters.available_by)
+        )
     if filters.capacity:
         # Places a quarter, less the commissions running this quarter.
         conditions.append(
@@ -763,6 +775,9 @@ def find_reviewers(
         else {}
     )
     booked = commissioning_queries.booked_this_quarter(user_ids, today)
+    free = commissioning_queries.first_free_quarters(
+        {row[5]: row[8] for row in rows}, {row[5]: row[7] for row in rows if row[7]}, today
+    )
     flags = independence_flags(user_ids, own.names, today)
     return SearchResult(
         page=Page(
@@ -784,6 +799,7 @@ def find_reviewers(
                     conflicts=reasons.get(row[5], []),
                     booked=booked.get(row[5], 0),
                     independence=flags.get(row[5]),
+                    free_from=free.get(row[5]),
                 )
                 for row in rows
             ],
