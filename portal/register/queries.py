@@ -144,6 +144,17 @@ def _name_has_every_word(words: Sequence[str]) -> sa.ColumnElement[bool]:
     )
 
 
+def _name_has_every_word_any_case(words: Sequence[str]) -> sa.ColumnElement[bool]:
+    """As _name_has_every_word, lower-casing every letter of the name (not only ASCII ones)
+    on SQLite too, so 'órla' finds 'Órla'."""
+    name: sa.ColumnElement[str] = (
+        sa.func.unicode_lower(User.name, type_=sa.String)
+        if db.session.get_bind().dialect.name == "sqlite"
+        else sa.func.lower(User.name)
+    )
+    return sa.and_(*(name.like(text_search.like_pattern(word), escape="\\") for word in words))
+
+
 # The public register
 
 
@@ -169,7 +180,9 @@ def public_search(
         by_number = sa.func.upper(AccreditationRecord.number).like(
             text_search.like_pattern(typed.upper()), escape="\\"
         )
-        conditions.append(sa.or_(by_number, _name_has_every_word(words)) if words else by_number)
+        conditions.append(
+            sa.or_(by_number, _name_has_every_word_any_case(words)) if words else by_number
+        )
     statuses = STATUS_FILTERS.get(status)
     if statuses is not None:
         conditions.append(AccreditationRecord.status.in_(sorted(statuses)))
