@@ -225,6 +225,19 @@ def requests_for(reviewer_id: int) -> list[AvailabilityRequest]:
     )
 
 
+def pending_count(reviewer_id: int) -> int:
+    """How many availability requests await the reviewer's answer."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(AvailabilityRequest.id)).where(
+                AvailabilityRequest.reviewer_id == reviewer_id,
+                AvailabilityRequest.status == RequestStatus.PENDING,
+            )
+        )
+        or 0
+    )
+
+
 def pending_request(partnership_id: int, reviewer_id: int) -> AvailabilityRequest | None:
     return db.session.scalar(
         sa.select(AvailabilityRequest).where(
