@@ -48,6 +48,9 @@ class Base:
     SIGN_IN_ADDRESS_LIMIT = "20 per 15 minutes"
     SIGN_UP_ADDRESS_LIMIT = "10 per hour"
     EMAIL_LINK_ADDRESS_LIMIT = "10 per hour"
+    # Public pages anyone can script against: the register's search and credential checks.
+    REGISTER_SEARCH_ADDRESS_LIMIT = "60 per minute"
+    VERIFY_ADDRESS_LIMIT = "20 per minute"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "fixed-window"
 

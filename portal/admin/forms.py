@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from portal.core.forms import GovDateField
 from portal.core.permissions import GRANTABLE_ROLES
@@ -29,9 +29,29 @@ class RevokeRoleForm(FlaskForm):
     submit = SubmitField("Remove", widget=GovSubmitInput())
 
 
+def _organisation_id(value: object) -> int:
+    """The select's empty first option means no organisation (0); anything not a number is
+    no organisation that exists (-1)."""
+    if value in (None, ""):
+        return 0
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) < 10 else -1
+
+
 class OrganisationForm(FlaskForm):
-    organisation = SelectField("Organisation", widget=GovSelect(), coerce=int, choices=[])
+    # Its own id: the role form on the same page has an 'organisation' select too.
+    organisation = SelectField(
+        "Organisation",
+        coerce=_organisation_id,
+        choices=[],
+        id="person-organisation",
+        validate_choice=False,
+    )
     submit = SubmitField("Save organisation", widget=GovSubmitInput())
+
+    def validate_organisation(self, field: SelectField) -> None:
+        if field.data not in {value for value, _label in field.choices or []}:
+            raise ValidationError("Select an organisation from the list")
 
 
 class UserFilterForm(FlaskForm):

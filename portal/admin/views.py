@@ -24,6 +24,7 @@ from portal.core.permissions import GRANTABLE_ROLES, Permission, Role, require_p
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 from portal.organisations.models import Organisation
+from portal.organisations.queries import OptionGroup
 
 View = str | Response | tuple[str, int]
 
@@ -48,21 +49,47 @@ def _grant_form() -> GrantRoleForm:
     return form
 
 
-def _organisation_form(user: User) -> OrganisationForm:
+# Longest text the organisation finder takes; longer is cut, not refused.
+FIND_MAX = 100
+
+
+def _organisation_form(user: User) -> tuple[OrganisationForm, list[OptionGroup]]:
+    """The person's organisation as a select of every current organisation grouped by kind:
+    one query."""
     form = OrganisationForm(organisation=user.organisation_id or 0)
+    groups = organisation_queries.grouped_options()
     form.organisation.choices = [(0, "No organisation")] + [
-        (o.id, f"{o.name} ({o.kind.label.lower()})")
-        for o in organisation_queries.active_organisations()
+        option for group in groups for option in group.options
     ]
-    return form
+    return form, groups
+
+
+def _found_organisations(
+    groups: list[OptionGroup], find: str, keep: int | None
+) -> list[OptionGroup]:
+    """The organisations whose names have every word found, and always the one the person
+    belongs to, so that saving after a find never clears it by accident."""
+    shown = organisation_queries.narrowed(groups, find)
+    if not find or keep is None or any(keep == i for g in shown for i, _ in g.options):
+        return shown
+    wanted = {i for g in shown for i, _ in g.options} | {keep}
+    kept = [OptionGroup(g.kind, [o for o in g.options if o[0] in wanted]) for g in groups]
+    return [group for group in kept if group.options]
 
 
 def _render_user(user: User, **forms: object) -> str:
+    organisation_form, groups = _organisation_form(user)
+    form = forms.get("organisation_form") or organisation_form
+    find = " ".join(request.args.get("find", "").split())[:FIND_MAX]
+    shown = _found_organisations(groups, find, user.organisation_id)
     context: dict[str, object] = {
+        "organisation_groups": shown,
+        "find": find,
+        "matches": sum(len(group.options) for group in shown),
         "user": user,
         "can_change": can_change_roles(current_user, user),
         "grant_form": forms.get("grant_form") or _grant_form(),
-        "organisation_form": forms.get("organisation_form") or _organisation_form(user),
+        "organisation_form": form,
         "revoke_form": RevokeRoleForm(),
         "events": queries.events_about_user(user),
         "grantable": GRANTABLE_ROLES,
@@ -142,7 +169,7 @@ def revoke_role(user_id: int) -> View:
 @require_permission(Permission.MANAGE_USERS)
 def set_organisation(user_id: int) -> View:
     user = _load_user(user_id)
-    form = _organisation_form(user)
+    form, _groups = _organisation_form(user)
     if form.validate_on_submit():
         organisation = (
             db.session.get(Organisation, form.organisation.data) if form.organisation.data else None

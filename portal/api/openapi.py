@@ -84,6 +84,13 @@ def _schemas() -> Json:
             "reviews_per_quarter": _nullable({"type": "integer", "minimum": 0}),
             "booked_this_quarter": {"type": "integer", "minimum": 0},
             "places_left_this_quarter": _nullable({"type": "integer", "minimum": 0}),
+            "next_free_place_from": _nullable(
+                {
+                    **DATE,
+                    "description": "The first day of the first quarter, from when the reviewer "
+                    "can start, in which commissions leave them a place; null if they take none",
+                }
+            ),
             "day_rate_band": _nullable(_ref("Coded")),
             "travel": _nullable(_ref("Coded")),
         }

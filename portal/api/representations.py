@@ -70,6 +70,7 @@ def commissioning(
     available_from: date | None,
     reviews_per_quarter: int | None,
     booked: int,
+    free_from: date | None,
     day_rate_band: str | None,
     travel: str | None,
     reference: RegisterReference,
@@ -80,6 +81,7 @@ def commissioning(
         "reviews_per_quarter": reviews_per_quarter,
         "booked_this_quarter": booked,
         "places_left_this_quarter": places,
+        "next_free_place_from": _day(free_from),
         "day_rate_band": _term(day_rate_band, reference.day_rate_bands),
         "travel": _term(travel, reference.travel),
     }
@@ -164,6 +166,7 @@ def reviewer_row(
             available_from=row.available_from,
             reviews_per_quarter=row.reviews_per_quarter,
             booked=row.booked,
+            free_from=row.free_from,
             day_rate_band=row.day_rate_band,
             travel=row.travel,
             reference=reference,

@@ -52,12 +52,23 @@ class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
+# SQLite's own lower() folds only ASCII letters: this SQL function lower-cases any letter, as
+# PostgreSQL's lower() does, for searches that must find 'Órla' when 'órla' is typed.
+UNICODE_LOWER = "unicode_lower"
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def configure_sqlite(engine: sa.engine.Engine) -> None:
-    """Give SQLite real transactions (so savepoints work) and enforce foreign keys."""
+    """Give SQLite real transactions (so savepoints work), enforce foreign keys, and add
+    UNICODE_LOWER."""
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        dbapi_connection.create_function(UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")

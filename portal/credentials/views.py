@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -16,7 +16,7 @@ from portal.core.permissions import Permission, public, require_permission
 from portal.credentials import bp, policies, queries, services
 from portal.credentials.forms import IssueForm, VerifyForm
 from portal.credentials.signing import MEDIA_TYPE
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 View = str | Response | tuple[str, int]
 
@@ -140,8 +140,17 @@ def show_framework(framework_id: int) -> View:
 # Verification, for anyone
 
 
+def _verify_limit() -> str:
+    return str(current_app.config["VERIFY_ADDRESS_LIMIT"])
+
+
+def _address_key() -> str:
+    return "verify-address:" + (request.remote_addr or "unknown")
+
+
 @bp.route("/register/verify", methods=["GET", "POST"])
 @public
+@limiter.limit(_verify_limit, key_func=_address_key, methods=["POST"], scope="verify")
 def verify_credential() -> View:
     form = VerifyForm()
     result = None

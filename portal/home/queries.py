@@ -16,12 +16,14 @@ from portal.applications.models import CLOSED_STATUSES, AccreditationRecord, App
 from portal.auth.models import User
 from portal.core.dates import today_in_england
 from portal.core.permissions import Role
-from portal.core.templating import format_date
+from portal.core.templating import LONDON, format_date
 from portal.cpd import audit_queries as cpd_audit_queries
 from portal.cpd import queries as cpd_queries
 from portal.cpd.audit_models import AuditStatus
 from portal.extensions import db
+from portal.register import commissioning_queries
 from portal.register import queries as register_queries
+from portal.register.commissioning_models import RequestStatus
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Task:
     text: str
     href: str | None = None
     hint: str | None = None
+    # A short status shown as a tag beside the task, and the tag's colour.
+    tag: str | None = None
+    colour: str = "blue"
 
 
 @dataclass
@@ -133,7 +138,8 @@ def dashboard_panels(
                         links["find_reviewer"],
                         "Search accredited reviewers by expertise, region and availability, "
                         "with conflicts of interest left out",
-                    )
+                    ),
+                    *(_shortlist_tasks(org.id, links, today) if org else []),
                 ],
             )
         )
@@ -186,6 +192,7 @@ def dashboard_panels(
             for r in records
         ]
         if records:
+            tasks.append(_requests_task(user, links))
             entry = register_queries.entry_of(user.id)
             unset = entry is None or entry.available_from is None
             tasks.append(
@@ -230,6 +237,71 @@ def dashboard_panels(
             )
         )
     return panels
+
+
+# The dashboard names this many shortlisted reviewers; the shortlist page has them all.
+SHORTLIST_SHOWN = 10
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _shortlist_tasks(partnership_id: int, links: dict[str, str], today: date) -> list[Task]:
+    """The partnership's shortlist with where each availability request stands, those awaiting
+    an answer counted: a fixed number of queries, whatever the shortlist's length."""
+    rows = commissioning_queries.shortlist(partnership_id, today)
+    if not rows:
+        return [Task("Your shortlist", links["shortlist"], "Nobody is shortlisted yet")]
+    waiting = [r for r in rows if r.request and r.request.status is RequestStatus.PENDING]
+    summary = (
+        f"{_plural(len(rows), 'reviewer', 'reviewers')} shortlisted; "
+        f"{_plural(len(waiting), 'availability request', 'availability requests')} "
+        "awaiting an answer"
+    )
+    tasks = [
+        Task(
+            "Your shortlist",
+            links["shortlist"],
+            summary,
+            tag=f"{len(waiting)} awaiting an answer" if waiting else None,
+        )
+    ]
+    for row in rows[:SHORTLIST_SHOWN]:
+        request = row.request
+        if request is None:
+            tag, colour, hint = "Not asked", "grey", "Ask whether they are available"
+        elif request.status is RequestStatus.PENDING:
+            tag, colour = "Awaiting answer", "blue"
+            hint = f"Asked on {format_date(request.requested_at.astimezone(LONDON).date())}"
+        elif request.status is RequestStatus.ACCEPTED and request.can_start_on:
+            tag, colour = "Available", "green"
+            hint = f"Can start on {format_date(request.can_start_on)}"
+        else:
+            tag, colour, hint = "Not available", "grey", "Declined the request"
+        if row.commissions:
+            hint += f"; {_plural(len(row.commissions), 'commission', 'commissions')} recorded"
+        tasks.append(Task(row.name, None, hint, tag=tag, colour=colour))
+    if len(rows) > SHORTLIST_SHOWN:
+        more = len(rows) - SHORTLIST_SHOWN
+        tasks.append(Task(f"{_plural(more, 'more reviewer', 'more reviewers')} on your shortlist"))
+    return tasks
+
+
+def _requests_task(user: User, links: dict[str, str]) -> Task:
+    waiting = commissioning_queries.pending_count(user.id)
+    if not waiting:
+        return Task(
+            "Availability requests", links["requests"], "No request is awaiting your answer"
+        )
+    return Task(
+        "Answer availability requests",
+        links["requests"],
+        f"{_plural(waiting, 'partnership is', 'partnerships are')} waiting to hear whether "
+        "you can take a review",
+        tag=f"{waiting} to answer",
+        colour="red",
+    )
 
 
 def _cpd_tasks(user: User, links: dict[str, str], today: date) -> list[Task]:

@@ -5,9 +5,9 @@ Each page runs a fixed number of queries whatever the size of the shortlist or l
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -32,13 +32,25 @@ def quarter_of(day: date) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
+def quarter_name(day: date) -> str:
+    """How a page names the quarter a day falls in: 'July to September 2026'."""
+    start, end = quarter_of(day)
+    return f"{start:%B} to {end:%B %Y}"
+
+
 def active_in(start: date, end: date) -> sa.ColumnElement[bool]:
     """Commissions that run on any day from start to end."""
     return sa.and_(Commission.starts_on <= end, Commission.expected_end_on >= start)
 
 
+def next_quarter(day: date) -> date:
+    """The first day of the quarter after the one `day` falls in."""
+    return quarter_of(day)[1] + timedelta(days=1)
+
+
 def booked_count(today: date) -> sa.ScalarSelect[int]:
-    """A correlated count of the record holder's commissions running this quarter."""
+    """A correlated count of the record holder's commissions running in the quarter `today`
+    falls in (each running commission takes one of the quarter's places)."""
     start, end = quarter_of(today)
     return (
         sa.select(sa.func.count(Commission.id))
@@ -59,6 +71,34 @@ def booked_this_quarter(user_ids: Collection[int], today: date) -> dict[int, int
         .group_by(Commission.reviewer_id)
     )
     return {user_id: int(n) for user_id, n in rows}
+
+
+def first_free_quarters(
+    places: Mapping[int, int | None], starts: Mapping[int, date], today: date
+) -> dict[int, date]:
+    """For each reviewer, the first day of the first quarter, from the quarter of their start
+    day (never before today's quarter), in which their commissions leave a place free: one
+    query for them all. A reviewer with no places a quarter (0 or not given) has none."""
+    wanted = {user_id: n for user_id, n in places.items() if n}
+    if not wanted:
+        return {}
+    earliest = quarter_of(today)[0]
+    spans: dict[int, list[tuple[date, date]]] = {}
+    for user_id, starts_on, ends_on in db.session.execute(
+        sa.select(Commission.reviewer_id, Commission.starts_on, Commission.expected_end_on).where(
+            Commission.reviewer_id.in_(list(wanted)), Commission.expected_end_on >= earliest
+        )
+    ):
+        spans.setdefault(user_id, []).append((starts_on, ends_on))
+    found: dict[int, date] = {}
+    for user_id, n in wanted.items():
+        quarter = quarter_of(max(starts.get(user_id, today), today))[0]
+        running = spans.get(user_id, [])
+        # Commissions end, so a quarter with a place free comes within len(running) quarters.
+        while sum(1 for s, e in running if s <= quarter_of(quarter)[1] and e >= quarter) >= n:
+            quarter = next_quarter(quarter)
+        found[user_id] = quarter
+    return found
 
 
 def is_shortlisted(partnership_id: int, reviewer_id: int) -> ShortlistEntry | None:
@@ -182,6 +222,19 @@ def requests_for(reviewer_id: int) -> list[AvailabilityRequest]:
                 AvailabilityRequest.id.desc(),
             )
         )
+    )
+
+
+def pending_count(reviewer_id: int) -> int:
+    """How many availability requests await the reviewer's answer."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(AvailabilityRequest.id)).where(
+                AvailabilityRequest.reviewer_id == reviewer_id,
+                AvailabilityRequest.status == RequestStatus.PENDING,
+            )
+        )
+        or 0
     )
 
 

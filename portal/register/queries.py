@@ -144,6 +144,17 @@ def _name_has_every_word(words: Sequence[str]) -> sa.ColumnElement[bool]:
     )
 
 
+def _name_has_every_word_any_case(words: Sequence[str]) -> sa.ColumnElement[bool]:
+    """As _name_has_every_word, lower-casing every letter of the name (not only ASCII ones)
+    on SQLite too, so 'órla' finds 'Órla'."""
+    name: sa.ColumnElement[str] = (
+        sa.func.unicode_lower(User.name, type_=sa.String)
+        if db.session.get_bind().dialect.name == "sqlite"
+        else sa.func.lower(User.name)
+    )
+    return sa.and_(*(name.like(text_search.like_pattern(word), escape="\\") for word in words))
+
+
 # The public register
 
 
@@ -169,7 +180,9 @@ def public_search(
         by_number = sa.func.upper(AccreditationRecord.number).like(
             text_search.like_pattern(typed.upper()), escape="\\"
         )
-        conditions.append(sa.or_(by_number, _name_has_every_word(words)) if words else by_number)
+        conditions.append(
+            sa.or_(by_number, _name_has_every_word_any_case(words)) if words else by_number
+        )
     statuses = STATUS_FILTERS.get(status)
     if statuses is not None:
         conditions.append(AccreditationRecord.status.in_(sorted(statuses)))
@@ -336,12 +349,19 @@ class ReviewerRow:
     booked: int = 0
     # Set when the reviewer has done several reviews for this partnership recently.
     independence: str | None = None
+    # The first day of the first quarter, from when they can start, with a place left.
+    free_from: date | None = None
 
     @property
     def places_left(self) -> int | None:
         if self.reviews_per_quarter is None:
             return None
         return max(0, self.reviews_per_quarter - self.booked)
+
+    @property
+    def free_quarter(self) -> str | None:
+        """The quarter with the reviewer's next free place, named: 'July to September 2026'."""
+        return commissioning_queries.quarter_name(self.free_from) if self.free_from else None
 
     def codes(self, kind: TermKind) -> list[str]:
         return self.terms.get(kind, [])
@@ -699,6 +719,11 @@ def find_reviewers(
         conditions.append(AccreditationRecord.level == filters.level)
     if filters.available_by is not None:
         conditions.append(RegisterEntry.available_from <= filters.available_by)
+        # Not available then if commissions take every place in that day's quarter.
+        conditions.append(
+            RegisterEntry.reviews_per_quarter
+            > commissioning_queries.booked_count(filters.available_by)
+        )
     if filters.capacity:
         # Places a quarter, less the commissions running this quarter.
         conditions.append(
@@ -763,6 +788,9 @@ def find_reviewers(
         else {}
     )
     booked = commissioning_queries.booked_this_quarter(user_ids, today)
+    free = commissioning_queries.first_free_quarters(
+        {row[5]: row[8] for row in rows}, {row[5]: row[7] for row in rows if row[7]}, today
+    )
     flags = independence_flags(user_ids, own.names, today)
     return SearchResult(
         page=Page(
@@ -784,6 +812,7 @@ def find_reviewers(
                     conflicts=reasons.get(row[5], []),
                     booked=booked.get(row[5], 0),
                     independence=flags.get(row[5]),
+                    free_from=free.get(row[5]),
                 )
                 for row in rows
             ],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -14,7 +14,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, public, require_permission
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.organisations import queries as organisation_queries
 from portal.register import bp, commissioning_queries, policies, queries, services
 from portal.register.forms import (
@@ -41,8 +41,17 @@ def _region_names() -> dict[str, str]:
 # The public register
 
 
+def _search_limit() -> str:
+    return str(current_app.config["REGISTER_SEARCH_ADDRESS_LIMIT"])
+
+
+def _address_key() -> str:
+    return "register-search-address:" + (request.remote_addr or "unknown")
+
+
 @bp.route("")
 @public
+@limiter.limit(_search_limit, key_func=_address_key, scope="register-search")
 def search_register() -> View:
     form = PublicSearchForm(request.args)
     regions = _region_names()

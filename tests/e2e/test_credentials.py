@@ -1,6 +1,7 @@
-"""A reviewer downloads their accreditation credential; a member of the public checks it by
-uploading the file, sees it is genuine, and sees it reported once the accreditation is
-suspended. A tampered copy is refused in plain words."""
+"""A reviewer downloads their accreditation credential; a member of the public checks the
+accreditation number on the register, then the credential by uploading the file, sees it is
+genuine, and sees it reported once the accreditation is suspended. A tampered copy is refused
+in plain words."""
 
 from __future__ import annotations
 
@@ -78,7 +79,19 @@ def test_a_reviewer_downloads_their_credential_and_the_public_verifies_it(
     download.value.save_as(saved)
     sign_out(page)
 
-    # A member of the public, not signed in.
+    # A member of the public, not signed in, checks the accreditation number on the register,
+    # then the credential they were sent.
+    page.goto("/")
+    page.get_by_role("link", name="check the register of accredited reviewers").click()
+    expect_heading(page, "Check the register of accredited reviewers")
+    page.get_by_label("Name or accreditation number").fill(seed["number"].lower())
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("status")).to_have_text("1 entry")
+    assert_accessible(page)
+    page.get_by_role("link", name=seed["name"]).click()
+    expect_heading(page, seed["name"])
+    expect(page.get_by_text("Accredited since")).to_be_visible()
+    assert_accessible(page)
     _check_file(page, saved)
     result = page.locator("#result")
     expect(
@@ -106,6 +119,7 @@ def test_a_reviewer_downloads_their_credential_and_the_public_verifies_it(
     assert_accessible(page)
     page.get_by_role("link", name=f"See the register entry for {seed['number']}").click()
     expect_heading(page, seed["name"])
+    assert_accessible(page)
 
 
 def test_the_public_keys_and_status_lists_are_there_to_verify_offline(

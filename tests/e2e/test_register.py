@@ -1,7 +1,8 @@
 """A commissioner finds an available reviewer with a specialism in their region, sees that a
 conflicted reviewer was left out and shows them, shortlists the reviewer, asks whether they are
-available and records the commission once they accept; a member of the public checks the register
-and opens a verification page."""
+available and records the commission once they accept (one journey); a member of the public
+checks the register and opens a verification page (the credential journey in
+test_credentials.py goes on to check a downloaded credential)."""
 
 from __future__ import annotations
 
@@ -81,42 +82,6 @@ def _seed(live: LiveServer) -> dict[str, str]:
         }
 
 
-def test_a_commissioner_finds_an_available_reviewer_and_sees_the_conflict_left_out(
-    page: Page, live_server: LiveServer
-) -> None:
-    seed = _seed(live_server)
-    suffix = seed["suffix"]
-    sign_in(page, seed["commissioner"])
-    expect_heading(page, "Your dashboard")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Find a reviewer").click()
-    expect_heading(page, "Find a reviewer")
-    assert_accessible(page)
-
-    page.get_by_label("Search by name, specialism, methodology or biography").fill(suffix)
-    page.get_by_label("Region they work in").select_option(label=seed["region"])
-    page.get_by_label("Infant deaths and sudden unexpected deaths in infancy").check()
-    soon = date.fromisoformat(seed["soon"])
-    by = page.get_by_role("group", name="Available to start by")
-    by.get_by_label("Day").fill(str(soon.day))
-    by.get_by_label("Month").fill(str(soon.month))
-    by.get_by_label("Year").fill(str(soon.year))
-    page.get_by_label("Has capacity for at least one review this quarter").check()
-    page.get_by_role("button", name="Apply filters").click()
-
-    expect_heading(page, "Find a reviewer")
-    expect(page.get_by_role("status")).to_have_text("1 reviewer found")
-    expect(page.get_by_role("link", name=f"Ada Available {suffix}")).to_be_visible()
-    expect(page.get_by_text("1 reviewer was left out")).to_be_visible()
-    expect(page.get_by_role("link", name=f"Colm Conflicted {suffix}")).to_have_count(0)
-    assert "specialisms=infant-deaths" in page.url  # the filters are in a shareable address
-    assert_accessible(page)
-
-    page.get_by_role("link", name="Show reviewers with a conflict of interest").click()
-    expect(page.get_by_role("link", name=f"Colm Conflicted {suffix}")).to_be_visible()
-    expect(page.get_by_text("Conflict of interest: Declared")).to_be_visible()
-    assert_accessible(page)
-
-
 def test_a_member_of_the_public_checks_the_register_and_opens_a_verification_page(
     page: Page, live_server: LiveServer
 ) -> None:
@@ -147,17 +112,50 @@ def _date(page: Page, group: str, day: date) -> None:
     fieldset.get_by_label("Year").fill(str(day.year))
 
 
-def test_a_commissioner_shortlists_asks_and_commissions_a_reviewer_who_accepts(
+def test_a_commissioner_finds_shortlists_asks_and_commissions_a_reviewer_who_accepts(
     page: Page, live_server: LiveServer
 ) -> None:
+    """The whole commissioning journey, each page checked for accessibility: search with a
+    specialism, a region and a start date, the conflicted reviewer left out, shortlist from
+    the results, ask, the reviewer answers from their dashboard, the commission is recorded
+    and the search then counts it against the reviewer's places."""
     seed = _seed(live_server)
     suffix = seed["suffix"]
     name = f"Ada Available {suffix}"
     sign_in(page, seed["commissioner"])
-    page.goto(f"/register/search?q={suffix}&capacity=y&sort=availability")
+    expect_heading(page, "Your dashboard")
+    expect(page.get_by_text("Nobody is shortlisted yet")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Find a reviewer").click()
     expect_heading(page, "Find a reviewer")
+    assert_accessible(page)
+
+    page.get_by_label("Search by name, specialism, methodology or biography").fill(suffix)
+    page.get_by_label("Region they work in").select_option(label=seed["region"])
+    page.get_by_label("Infant deaths and sudden unexpected deaths in infancy").check()
+    start = date.fromisoformat(seed["soon"])
+    _date(page, "Available to start by", start)
+    page.get_by_label("Has capacity for at least one review this quarter").check()
+    page.get_by_role("button", name="Apply filters").click()
+
+    expect_heading(page, "Find a reviewer")
+    expect(page.get_by_role("status")).to_have_text("1 reviewer found")
+    expect(page.get_by_role("link", name=name)).to_be_visible()
+    expect(page.get_by_text("1 reviewer was left out")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Colm Conflicted {suffix}")).to_have_count(0)
+    assert "specialisms=infant-deaths" in page.url  # the filters are in a shareable address
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Show reviewers with a conflict of interest").click()
+    expect(page.get_by_role("link", name=f"Colm Conflicted {suffix}")).to_be_visible()
+    expect(page.get_by_text("Conflict of interest: Declared")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Hide reviewers with a conflict of interest").click()
+    expect(page.get_by_role("link", name=f"Colm Conflicted {suffix}")).to_have_count(0)
+
     page.get_by_role("button", name=f"Shortlist {name}").click()
     expect(page.get_by_text("Added to your shortlist.")).to_be_visible()
+    assert "specialisms=infant-deaths" in page.url  # back to the same search
     assert_accessible(page)
 
     page.get_by_role("link", name="Your shortlist (1)").click()
@@ -171,14 +169,25 @@ def test_a_commissioner_shortlists_asks_and_commissions_a_reviewer_who_accepts(
     page.get_by_role("button", name="Send the request").click()
     expect(page.get_by_text(f"Your request has been sent to {name}.")).to_be_visible()
     expect(page.get_by_text("Awaiting answer")).to_be_visible()
+    page.goto("/dashboard")
+    expect(
+        page.get_by_text("1 reviewer shortlisted; 1 availability request awaiting")
+    ).to_be_visible()
+    assert_accessible(page)
     sign_out(page)
 
-    link = live_server.link_in_email(seed["reviewer"], "asks if you are available")
-    page.goto(link)
+    # The reviewer is emailed, and their dashboard says a request is waiting.
+    live_server.email_to(seed["reviewer"], "asks if you are available")
     sign_in(page, seed["reviewer"])
+    expect_heading(page, "Your dashboard")
+    expect(page.get_by_text("1 to answer")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Answer availability requests").click()
+    expect_heading(page, "Availability requests")
+    assert_accessible(page)
+    page.get_by_role("link", name=f"Answer the request from {seed['partnership']}").click()
     expect_heading(page, f"Availability request from {seed['partnership']}")
     assert_accessible(page)
-    start = date.fromisoformat(seed["soon"])
     page.get_by_label("Yes").check()
     _date(page, "If yes, when can you start?", start)
     page.get_by_role("button", name="Send your answer").click()
@@ -189,7 +198,9 @@ def test_a_commissioner_shortlists_asks_and_commissions_a_reviewer_who_accepts(
 
     live_server.email_to(seed["commissioner"], "has answered your availability request")
     sign_in(page, seed["commissioner"])
-    page.goto("/register/shortlist")
+    expect_heading(page, "Your dashboard")
+    expect(page.get_by_text("Can start on")).to_be_visible()
+    page.get_by_role("link", name="Your shortlist").click()
     page.get_by_role("link", name=re.compile(rf"^Record a commission\W+{name}$")).click()
     expect_heading(page, f"Record a commission of {name}")
     assert_accessible(page)
@@ -198,6 +209,12 @@ def test_a_commissioner_shortlists_asks_and_commissions_a_reviewer_who_accepts(
     expect(page.get_by_text(f"The commission of {name} has been recorded.")).to_be_visible()
     assert_accessible(page)
     live_server.email_to(seed["reviewer"], "A review has been commissioned from you")
+
+    # The commission takes one of the reviewer's two places in its quarters.
+    page.goto(f"/register/search?q={suffix}&specialisms=infant-deaths")
+    expect(page.get_by_role("status")).to_have_text("1 reviewer found")
+    expect(page.get_by_text("Next free place")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_a_commissioner_adds_an_agency_and_pre_checks_a_named_reviewer(

@@ -141,3 +141,88 @@ def test_organisation_pages_render(client):
         response = client.get(url)
         assert response.status_code == 200, url
         page_checks(response, service_name=SERVICE_NAME)
+
+
+# The person's organisation: a select grouped by kind with a find step
+
+
+def _orgs():
+    from portal.organisations.models import OrganisationKind
+
+    return {
+        "partnership": make_organisation(name="Invented Moor Safeguarding Partnership"),
+        "police": make_organisation(name="Invented Moor Police", kind=OrganisationKind.POLICE),
+        "school": make_organisation(name="Invented Fell Academy", kind=OrganisationKind.SCHOOL),
+    }
+
+
+def _select(client, url):
+    soup = page_checks(client.get(url), service_name=SERVICE_NAME)
+    select = soup.find("select", id="person-organisation")
+    assert select is not None and select["name"] == "organisation"
+    return soup, select
+
+
+def test_the_person_page_picks_an_organisation_from_a_select_grouped_by_kind(client):
+    _admin(client)
+    orgs = _orgs()
+    person = make_user(name="Pat Person", organisation=orgs["police"])
+    page = f"/admin/users/{person.id}"
+    _, select = _select(client, page)
+    groups = {
+        group["label"]: [o.get_text() for o in group.find_all("option")]
+        for group in select.find_all("optgroup")
+    }
+    assert "Invented Moor Police" in groups["Police forces"]
+    assert "Invented Fell Academy" in groups["Schools and academy trusts"]
+    assert select.find("option").get_text() == "No organisation"
+    chosen = select.find("option", selected=True)
+    assert chosen is not None and chosen.get_text() == "Invented Moor Police"
+
+    response = submit(
+        client, f"{page}/organisation", {"organisation": str(orgs["school"].id)}, form_page=page
+    )
+    assert response.status_code == 302
+    db.session.refresh(person)
+    assert person.organisation_id == orgs["school"].id
+    submit(client, f"{page}/organisation", {"organisation": ""}, form_page=page)
+    db.session.refresh(person)
+    assert person.organisation_id is None
+
+
+def test_finding_narrows_the_organisations_and_keeps_the_persons_own(client):
+    _admin(client)
+    orgs = _orgs()
+    person = make_user(organisation=orgs["school"])
+    page = f"/admin/users/{person.id}"
+    soup, select = _select(client, f"{page}?find=moor")
+    names = [o.get_text() for o in select.find_all("option")]
+    # Partnerships, then police forces, then schools: the kinds' order.
+    assert names == [
+        "No organisation",
+        "Invented Moor Safeguarding Partnership",
+        "Invented Moor Police",
+        "Invented Fell Academy",
+    ]
+    assert "3 organisations shown for \u2018moor\u2019" in " ".join(soup.get_text().split())
+    assert soup.find("a", string="Show every organisation") is not None
+    _, select = _select(client, f"{page}?find=" + "police%20MOOR%20" + "x" * 500)
+    assert "Invented Moor Police" not in [o.get_text() for o in select.find_all("option")]
+    # Saving after a find keeps the find, and the person's own organisation stays chosen.
+    _, select = _select(client, f"{page}?find=police")
+    assert select.find("option", selected=True).get_text() == "Invented Fell Academy"
+
+
+def test_an_organisation_not_on_the_list_is_an_error_beside_the_select(client):
+    _admin(client)
+    orgs = _orgs()
+    person = make_user()
+    page = f"/admin/users/{person.id}"
+    for value in ("999999", "abc", "-1"):
+        response = submit(client, f"{page}/organisation", {"organisation": value}, form_page=page)
+        assert response.status_code == 200
+        soup = page_checks(response, service_name=SERVICE_NAME)
+        assert error_messages(soup) == ["Select an organisation from the list"]
+        assert soup.select_one(".govuk-error-summary a[href='#person-organisation']") is not None
+        assert soup.find(id="person-organisation-error") is not None
+    assert orgs and person.organisation_id is None

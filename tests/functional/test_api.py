@@ -244,6 +244,11 @@ def test_lookup_with_a_commissioning_token_adds_commissioning_details(client):
     assert details["available_from"] == "2026-12-01"
     assert details["reviews_per_quarter"] == 2
     assert details["places_left_this_quarter"] == 2
+    from portal.core.dates import today_in_england
+    from portal.register.commissioning_queries import quarter_of
+
+    first = quarter_of(max(date(2026, 12, 1), today_in_england()))[0]
+    assert details["next_free_place_from"] == first.isoformat()
     assert details["day_rate_band"]["code"] == "band-b"
     assert details["travel"]["code"] == "anywhere"
     assert response.headers["Cache-Control"] == "no-store"
@@ -311,6 +316,7 @@ def test_partnership_search_leaves_out_conflicts_with_the_clients_partnership(cl
     item = body["items"][0]
     assert item["commissioning"]["available_from"] == "2026-01-05"
     assert item["commissioning"]["booked_this_quarter"] == 0
+    assert item["commissioning"]["next_free_place_from"] is not None
     # Another partnership's client sees the conflicted reviewer.
     other_client, other_secret = make_api_client(partnership=other)
     other_token = _token(client, other_client, other_secret)

@@ -226,3 +226,40 @@ def test_unknown_filter_values_in_a_shared_url_are_ignored(client):
     assert "Uma Unknown" in soup.get_text()
     public = client.get("/register?status=bogus&region=nowhere&page=-3")
     assert public.status_code == 200
+
+
+def test_the_search_leaves_out_reviewers_fully_booked_in_the_start_quarter_and_says_when_free(
+    client,
+):
+    from portal.core.dates import today_in_england
+    from portal.register import commissioning_queries
+    from portal.register.commissioning_models import Commission, ReviewType
+
+    partnership = make_organisation()
+    commissioner = make_user(roles=[Role.COMMISSIONER], organisation=partnership)
+    today = today_in_england()
+    start, end = commissioning_queries.quarter_of(today)
+    booked, _ = _reviewer("Bob Booked", available_from=start, reviews_per_quarter=1)
+    _reviewer("Fran Free", available_from=start, reviews_per_quarter=1)
+    db.session.add(
+        Commission(
+            partnership_id=partnership.id,
+            reviewer_id=booked.id,
+            recorded_by_id=commissioner.id,
+            review_type=ReviewType.RAPID_REVIEW,
+            starts_on=start,
+            expected_end_on=end,
+        )
+    )
+    db.session.commit()
+    sign_in_as(client, commissioner)
+    by = [str(end.day), str(end.month), str(end.year)]
+    url = "/register/search?" + "&".join(f"available_by={part}" for part in by)
+    text = " ".join(page_checks(client.get(url), service_name=SERVICE_NAME).get_text().split())
+    assert "Fran Free" in text and "Bob Booked" not in text
+    text = " ".join(
+        page_checks(client.get("/register/search"), service_name=SERVICE_NAME).get_text().split()
+    )
+    following = commissioning_queries.next_quarter(today)
+    assert f"Next free place {commissioning_queries.quarter_name(following)}" in text
+    assert f"Next free place {commissioning_queries.quarter_name(today)}" in text

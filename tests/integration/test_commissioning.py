@@ -257,3 +257,66 @@ def test_commissions_are_reported_by_partnership_region_and_month():
     assert sum(row.commissions for row in cq.commissions_by("region")) >= 2
     with pytest.raises(ValueError, match="unknown group"):
         cq.commissions_by("colour")
+
+
+def _available_by(day: date) -> list[str]:
+    found = queries.find_reviewers(
+        queries.SearchFilters(available_by=day), partnership_id=None, today=TODAY, page=1
+    )
+    return sorted(row.name for row in found.page.rows)
+
+
+def test_a_reviewer_whose_places_in_the_start_dates_quarter_are_taken_is_not_available_then():
+    commissioner = _commissioner()
+    busy = _reviewer("Bea Busy", per_quarter=1)
+    _reviewer("Fay Free", per_quarter=1)
+    two = _reviewer("Tom Two", per_quarter=2)
+    _commission(commissioner, busy, date(2026, 4, 1), date(2026, 9, 30))  # Q2 and Q3
+    _commission(commissioner, two, date(2026, 4, 1), date(2026, 9, 30))
+    # Quarter edges: the first and last days of the quarters the commission runs in.
+    for day in (date(2026, 6, 30), date(2026, 7, 1), date(2026, 9, 30)):
+        assert _available_by(day) == ["Fay Free", "Tom Two"], day
+    assert _available_by(date(2026, 10, 1)) == ["Bea Busy", "Fay Free", "Tom Two"]
+    # Before the start day they gave, nobody is available, commissions or not.
+    assert _available_by(date(2026, 4, 30)) == []
+
+
+def test_a_commission_ending_the_day_before_a_quarter_leaves_its_place_free():
+    commissioner = _commissioner()
+    ended = _reviewer("Eve Ended", per_quarter=1)
+    spans = _reviewer("Sam Spans", per_quarter=1)
+    _commission(commissioner, ended, date(2026, 4, 1), date(2026, 6, 30))
+    _commission(commissioner, spans, date(2026, 4, 1), date(2026, 7, 1))
+    # Eve's commission ends the day before the quarter starts; Sam's runs into its first day.
+    assert _available_by(date(2026, 7, 1)) == ["Eve Ended"]
+    assert _available_by(date(2026, 9, 30)) == ["Eve Ended"]
+    # Places are counted by quarter: a commission that ended the day before the start date,
+    # in the same quarter, still took that quarter's place.
+    mid = _reviewer("Meg Mid", per_quarter=1)
+    _commission(commissioner, mid, date(2026, 7, 1), date(2026, 8, 14))
+    assert "Meg Mid" not in _available_by(date(2026, 8, 15))
+    assert "Meg Mid" in _available_by(date(2026, 10, 1))
+
+
+def test_the_search_shows_each_reviewers_next_quarter_with_a_free_place():
+    commissioner = _commissioner()
+    busy = _reviewer("Bea Busy", per_quarter=1)
+    _reviewer("Fay Free", per_quarter=1)
+    _reviewer("Nora None", per_quarter=0)
+    later = _reviewer("Lou Later", per_quarter=1)
+    _commission(commissioner, busy, date(2026, 4, 1), date(2026, 9, 30))
+    _commission(commissioner, busy, date(2026, 10, 1), date(2026, 12, 31))
+    later_entry = queries.entry_of(later.id)
+    later_entry.available_from = date(2027, 5, 3)
+    db.session.commit()
+    found = queries.find_reviewers(
+        queries.SearchFilters(), partnership_id=None, today=TODAY, page=1
+    )
+    rows = {row.name: row for row in found.page.rows}
+    assert rows["Bea Busy"].free_from == date(2027, 1, 1)
+    assert rows["Bea Busy"].free_quarter == "January to March 2027"
+    assert rows["Fay Free"].free_quarter == "April to June 2026"
+    assert rows["Lou Later"].free_quarter == "April to June 2027"
+    assert rows["Nora None"].free_from is None
+    assert cq.first_free_quarters({}, {}, TODAY) == {}
+    assert cq.next_quarter(date(2026, 12, 31)) == date(2027, 1, 1)

@@ -264,10 +264,17 @@ def show_entry(number: str) -> Response:
         booked = commissioning_queries.booked_this_quarter(
             [found.record.user_id], today_in_england()
         ).get(found.record.user_id, 0)
+        user_id = found.record.user_id
+        free_from = commissioning_queries.first_free_quarters(
+            {user_id: entry.reviews_per_quarter if entry else None},
+            {user_id: entry.available_from} if entry and entry.available_from else {},
+            today_in_england(),
+        ).get(user_id)
         details = commissioning(
             available_from=entry.available_from if entry else None,
             reviews_per_quarter=entry.reviews_per_quarter if entry else None,
             booked=booked,
+            free_from=free_from,
             day_rate_band=entry.day_rate_band if entry else None,
             travel=entry.travel if entry else None,
             reference=reference(),
