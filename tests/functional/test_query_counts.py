@@ -425,7 +425,8 @@ def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who
 
 def _grow_reports(n, partnership):
     """More accredited reviewers, each with a register entry, CPD activities, a commission,
-    diversity answers and a decided application."""
+    diversity answers, a decided application, a CPD audit selection and a peer-QA'd review
+    with agreed marker scores."""
     from datetime import timedelta
 
     from portal.core.dates import today_in_england
@@ -462,13 +463,63 @@ def _grow_reports(n, partnership):
                 age_band=list(AgeBand)[i % len(AgeBand)],
             )
         )
+        _audited_and_reviewed(record, today)
     db.session.commit()
+
+
+def _audited_and_reviewed(record, today):
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from portal.cpd.audit_models import (
+        AuditOutcome,
+        AuditStatus,
+        CpdAuditCycle,
+        CpdAuditSelection,
+        SelectionReason,
+    )
+    from portal.peer_qa import queries as qa_queries
+    from portal.peer_qa.models import AgreedMarkerScore
+    from tests.factories import make_qa_review
+
+    cycle = db.session.scalar(sa.select(CpdAuditCycle).limit(1))
+    if cycle is None:
+        cycle = CpdAuditCycle(
+            scheme_id=record.scheme_id,
+            opened_on=today - timedelta(days=30),
+            opened_by_id=record.user_id,
+            percent=Decimal("5"),
+            seed=1,
+            due_on=today - timedelta(days=9),
+        )
+        db.session.add(cycle)
+        db.session.flush()
+    db.session.add(
+        CpdAuditSelection(
+            cycle_id=cycle.id,
+            record_id=record.id,
+            user_id=record.user_id,
+            reason=SelectionReason.DRAWN,
+            status=AuditStatus.ACCEPTED,
+            outcome=AuditOutcome.ACCEPTED,
+            year_starts_on=today - timedelta(days=400),
+            year_ends_on=today - timedelta(days=35),
+            due_on=cycle.due_on,
+        )
+    )
+    review = make_qa_review(author=record.user, status="completed")
+    review.completed_at = datetime.now(UTC) - timedelta(days=2)
+    review.agreed_grade = 3
+    for marker in qa_queries.markers_of(review.rubric_id):
+        db.session.add(AgreedMarkerScore(review_id=review.id, marker_id=marker.id, level=3))
 
 
 @pytest.mark.parametrize(
     "url",
     [
         "/reports",
+        "/reports/tables/qa-marker-levels.xlsx",
+        "/reports/tables/cpd-audit-by-region.csv",
         "/reports?region=E12000007",
         "/reports/tables/cpd-compliance-by-region.xlsx",
         "/reports/tables/diversity-ethnicity.csv",
