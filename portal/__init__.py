@@ -139,6 +139,7 @@ def _register_cli(app: Flask) -> None:
     from portal.framework.cli import framework_cli, schemes_cli
     from portal.organisations.cli import organisations_cli
     from portal.peer_qa.cli import peer_qa_cli
+    from portal.reporting.cli import reporting_cli
 
     app.cli.add_command(outbox_cli)
     app.cli.add_command(users_cli)
@@ -151,3 +152,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(peer_qa_cli)
     app.cli.add_command(credentials_cli)
     app.cli.add_command(api_cli)
+    app.cli.add_command(reporting_cli)

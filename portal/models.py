@@ -62,6 +62,13 @@ from portal.register.models import (
     RegisterEntryRegion,
     RegisterEntryTerm,
 )
+from portal.reporting.learning_models import (
+    GovernmentResponse,
+    LearningFinding,
+    NationalRecommendation,
+    SystemCondition,
+    SystemConditionVersion,
+)
 from portal.reporting.models import DiversityAnswers, IncidentNotification, NotificationImport
 
 __all__ = [
@@ -92,12 +99,15 @@ __all__ = [
     "FeedbackReview",
     "FrameworkDomain",
     "FrameworkVersion",
+    "GovernmentResponse",
     "IdentityLink",
     "IncidentNotification",
     "InformationRequest",
     "IssuedCredential",
+    "LearningFinding",
     "MarkerScore",
     "MentorPairing",
+    "NationalRecommendation",
     "NotificationImport",
     "Organisation",
     "OrganisationName",
@@ -123,6 +133,8 @@ __all__ = [
     "SigningKey",
     "StatusChange",
     "SupervisionSession",
+    "SystemCondition",
+    "SystemConditionVersion",
     "User",
     "WorkSample",
     "include_in_schema_comparison",

@@ -69,6 +69,8 @@ class Permission(enum.StrEnum):
     VIEW_REPORTS = "view_reports"
     UPLOAD_NOTIFICATIONS = "upload_notifications"
     GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
+    RECORD_FINDINGS = "record_findings"
+    MANAGE_NATIONAL_RECOMMENDATIONS = "manage_national_recommendations"
     MANAGE_API_CLIENTS = "manage_api_clients"
 
 
@@ -94,6 +96,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MODERATE_APPLICATIONS,
             Permission.MANAGE_PEER_QA,
             Permission.ASSESS_CPD,
+            Permission.RECORD_FINDINGS,
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
@@ -110,6 +113,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_CPD,
             Permission.VIEW_REPORTS,
             Permission.MANAGE_API_CLIENTS,
+            Permission.RECORD_FINDINGS,
+            Permission.MANAGE_NATIONAL_RECOMMENDATIONS,
         }
     ),
 }

@@ -211,6 +211,26 @@ class RecommendationClasses:
     by_theme: tuple[ThemeClassCount, ...]
 
 
+@dataclass(frozen=True)
+class ConditionCount:
+    """Findings tagged with a system condition, by the year their review's QA completed."""
+
+    year: int
+    code: str
+    label: str
+    position: int
+    count: int
+
+
+@dataclass(frozen=True)
+class ResponseCount:
+    """National recommendations made in a year, by the government's response as it stands."""
+
+    year: int
+    response: str
+    count: int
+
+
 @dataclass
 class Extract:
     """Everything the dashboard shows, as read from the database on one day."""
@@ -244,4 +264,6 @@ class Extract:
     # None while recommendations' classes are not stored (see queries.recommendation_classes).
     recommendation_classes: RecommendationClasses | None = None
     theme_names: dict[str, str] = field(default_factory=dict)
+    condition_counts: list[ConditionCount] = field(default_factory=list)
+    response_counts: list[ResponseCount] = field(default_factory=list)
     diversity: dict[str, list[CategoryCount]] = field(default_factory=dict)

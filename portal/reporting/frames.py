@@ -46,7 +46,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ENGLAND = "England"
 TOTAL = "Total"
 
-CAPACITY, PIPELINE, CPD, QUALITY, WORKFORCE = "capacity", "pipeline", "cpd", "quality", "workforce"
+CAPACITY, PIPELINE, CPD, QUALITY = "capacity", "pipeline", "cpd", "quality"
+LEARNING, WORKFORCE = "learning", "workforce"
 # The dashboard's sections in order: a key, and tables built with that section, protected with
 # the rest in build_tables so shared figures stay suppressed together.
 SECTIONS: dict[str, str] = {
@@ -54,6 +55,7 @@ SECTIONS: dict[str, str] = {
     PIPELINE: "Accreditation pipeline",
     CPD: "Continuing professional development",
     QUALITY: "Quality of reviews",
+    LEARNING: "Learning and the government's response",
     WORKFORCE: "Workforce diversity",
 }
 
@@ -65,6 +67,12 @@ RECOMMENDATION_CLASSES: dict[str, str] = {
     "national": "National",
 }
 LOWEST_MARKERS = 5
+RESPONSE_LABELS: dict[str, str] = {
+    "accepted": "Accepted",
+    "partly_accepted": "Partly accepted",
+    "rejected": "Rejected",
+    "no_response": "No response yet",
+}
 
 SOURCE = "Reviewer accreditation portal"
 ENGLAND_ONLY = "This table is for England: it is not broken down by region."
@@ -921,6 +929,71 @@ def build_tables(
             [str(y) for y in m_years],
             rule,
             finish=("means_by_year", sums_by_year),
+        )
+    )
+
+    # Learning: system conditions in tagged findings, by year.
+    found_order: dict[str, tuple[int, str]] = {}
+    for fc in extract.condition_counts:
+        found_order.setdefault(fc.code, (fc.position, fc.label))
+    conditions = sorted(found_order, key=lambda c: (found_order[c][0], c))
+    c_years_ = sorted({fc.year for fc in extract.condition_counts})
+    body = [[0] * len(c_years_) for _ in conditions]
+    for fc in extract.condition_counts:
+        body[conditions.index(fc.code)][c_years_.index(fc.year)] += fc.count
+    pending.append(
+        _Pending(
+            base(
+                "learning-conditions-by-year",
+                LEARNING,
+                "Findings by system condition and year",
+                "System condition",
+                [*(str(y) for y in c_years_), TOTAL],
+                chart_column=len(c_years_),
+                notes=(
+                    ENGLAND_ONLY,
+                    "Findings of reviews that completed peer quality assurance, tagged by "
+                    "quality assurance leads against the taxonomy of system conditions, by the "
+                    "year the review's quality assurance completed. A finding tagged with two "
+                    "conditions counts under each, so the conditions do not add up to the "
+                    "number of findings.",
+                ),
+            ),
+            Grid(tuple(tuple(r) for r in body), column_totals=False, empty_width=len(c_years_)),
+            [found_order[c][1] for c in conditions],
+            [None] * len(conditions),
+            [str(y) for y in c_years_],
+            rule,
+        )
+    )
+
+    # Learning: national recommendations by year and the government's response.
+    r_years = sorted({rc.year for rc in extract.response_counts})
+    responses = list(RESPONSE_LABELS)
+    body = [[0] * len(responses) for _ in r_years]
+    for rc in extract.response_counts:
+        body[r_years.index(rc.year)][responses.index(rc.response)] += rc.count
+    pending.append(
+        _Pending(
+            base(
+                "national-recommendations-by-response",
+                LEARNING,
+                "National recommendations by the government's response",
+                "Year made",
+                [*RESPONSE_LABELS.values(), TOTAL],
+                chart_column=len(responses),
+                notes=(
+                    ENGLAND_ONLY,
+                    "National recommendations from reviews and from the panel's national and "
+                    "thematic reviews made in the years of the period, by the government's "
+                    "response as it stands on the date extracted.",
+                ),
+            ),
+            Grid(tuple(tuple(r) for r in body), empty_width=len(responses)),
+            [str(y) for y in r_years],
+            [None] * len(r_years),
+            list(RESPONSE_LABELS.values()),
+            rule,
         )
     )
 

@@ -44,6 +44,7 @@ from portal.peer_qa.models import (
 from portal.register import commissioning_queries
 from portal.register.commissioning_models import Commission
 from portal.register.models import RegisterEntry, RegisterEntryTerm, TermKind
+from portal.reporting import learning_queries
 from portal.reporting.facts import (
     AssessorLoad,
     AuditOutcomeCount,
@@ -891,5 +892,7 @@ def read_extract(period: Period, today: date) -> Extract:
         level_labels=level_labels,
         recommendation_classes=recommendation_classes(period),
         theme_names=specialism_names(),
+        condition_counts=learning_queries.condition_counts(period),
+        response_counts=learning_queries.response_counts(period),
         diversity=diversity(today),
     )
