@@ -29,6 +29,8 @@ register_navigation(
             "reporting.new_national_recommendation",
             "reporting.show_national_recommendation",
             "reporting.edit_response",
+            "reporting.show_annual_report",
+            "reporting.download_annual_report",
         ),
     )
 )

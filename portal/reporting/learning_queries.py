@@ -9,6 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+# Peer QA and the applications import each other; loaded applications-first, as the rest of
+# the app loads them, that cycle resolves (this module may be the first to reach peer QA).
+from portal.applications import models as _applications  # noqa: F401
 from portal.extensions import db
 from portal.peer_qa.models import RELEASED, QaReview
 from portal.reporting.facts import ConditionCount, Period, ResponseCount

@@ -28,6 +28,7 @@ from portal.applications.models import (
     InformationRequest,
 )
 from portal.core.audit import AuditEvent
+from portal.core.dates import today_in_england
 from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.core.uploads import UploadStore
@@ -288,6 +289,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "reporting.show_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK),
     "reporting.new_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, OK),
     "reporting.edit_response":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "reporting.show_annual_report":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.download_annual_report":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
     # The API: open, or guarded by a bearer token whoever is signed in; its clients' pages.
     "api.openapi_document":              (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
     "api.search_entries":                (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
@@ -345,6 +348,7 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "requirements_id": lambda: _draft_requirements().id,
     "number": lambda: make_record().number,
     "recommendation_id": lambda: _national_recommendation().id,
+    "year": lambda: today_in_england().year,
     "key": lambda: "reviewers-by-region-and-level",
     "fmt": lambda: "xlsx",
     "reviewer_id": lambda: make_record().user_id,
