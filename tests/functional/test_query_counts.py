@@ -595,3 +595,73 @@ def test_the_api_runs_the_same_queries_for_3_or_30_entries(client, url):
         assert response.status_code == 200
     assert response.get_json()["total"] > 3
     assert len(large) == len(small), "\n".join(large)
+
+
+def _grow_learning(n, admin, taxonomy):
+    """More findings (each on its own completed review, tagged with two conditions) and more
+    national recommendations from those reviews, each with a response recorded."""
+    from datetime import UTC, datetime
+
+    from portal.core.dates import today_in_england
+    from portal.reporting import learning_services
+    from portal.reporting.learning_models import RecommendationSource, ResponseStatus
+    from tests.factories import make_qa_review
+
+    chosen = list(taxonomy.conditions[:2])
+    for _ in range(n):
+        review = make_qa_review(status="completed")
+        review.completed_at = datetime.now(UTC)
+        learning_services.record_finding(admin, review, "A finding.", chosen)
+        made = learning_services.add_national_recommendation(
+            admin,
+            learning_services.RecommendationInput(
+                text="A national recommendation.",
+                year=today_in_england().year,
+                addressed_to="Department for Education",
+                source=RecommendationSource.REVIEW,
+                review=review,
+            ),
+        )
+        learning_services.record_response(
+            admin,
+            made,
+            status=ResponseStatus.REJECTED,
+            action="",
+            responded_on=today_in_england(),
+            version_id=None,
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/learning/findings",
+        "/reports/national-recommendations",
+        "/reports/national-recommendations?response=rejected",
+        "/reports/annual/{year}",
+        "/reports/annual/{year}.pdf",
+        "/reports/tables/learning-conditions-by-year.csv",
+    ],
+)
+def test_learning_pages_run_the_same_queries_for_5_or_50_findings(client, url):
+    from portal.core.dates import today_in_england
+    from portal.reporting import learning_services
+    from portal.reporting.conditions import CONDITIONS_DIR, read_conditions
+
+    taxonomy = learning_services.load_conditions(
+        None, read_conditions(CONDITIONS_DIR / "2026.1.yaml")
+    ).taxonomy
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    sign_in_as(client, admin)
+    url = url.format(year=today_in_england().year)
+    _grow_learning(5, admin, taxonomy)
+    client.get(url)  # warm up
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url).status_code == 200
+    _grow_learning(45, admin, taxonomy)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(large)
