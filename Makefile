@@ -36,6 +36,7 @@ run: setup
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask cpd requirements load-all
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask credentials ensure-key
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask peer-qa rubric load-all
+	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask reporting conditions load
 	PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask demo load
 	PORTAL_ENV=$${PORTAL_ENV:-development} scripts/serve.sh $(HOST) $(PORT)
 

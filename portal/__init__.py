@@ -142,6 +142,7 @@ def _register_cli(app: Flask) -> None:
     from portal.organisations.cli import organisations_cli
     from portal.peer_qa.cli import peer_qa_cli
     from portal.privacy.cli import retention_cli
+    from portal.reporting.cli import reporting_cli
 
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_command)
@@ -158,3 +159,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(credentials_cli)
     app.cli.add_command(api_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(reporting_cli)

@@ -63,6 +63,13 @@ from portal.register.models import (
     RegisterEntryRegion,
     RegisterEntryTerm,
 )
+from portal.reporting.learning_models import (
+    GovernmentResponse,
+    LearningFinding,
+    NationalRecommendation,
+    SystemCondition,
+    SystemConditionVersion,
+)
 from portal.reporting.models import DiversityAnswers, IncidentNotification, NotificationImport
 
 __all__ = [
@@ -93,12 +100,15 @@ __all__ = [
     "FeedbackReview",
     "FrameworkDomain",
     "FrameworkVersion",
+    "GovernmentResponse",
     "IdentityLink",
     "IncidentNotification",
     "InformationRequest",
     "IssuedCredential",
+    "LearningFinding",
     "MarkerScore",
     "MentorPairing",
+    "NationalRecommendation",
     "NotificationImport",
     "Organisation",
     "OrganisationName",
@@ -125,6 +135,8 @@ __all__ = [
     "SigningKey",
     "StatusChange",
     "SupervisionSession",
+    "SystemCondition",
+    "SystemConditionVersion",
     "User",
     "WorkSample",
     "include_in_schema_comparison",

@@ -70,6 +70,8 @@ class Permission(enum.StrEnum):
     VIEW_REPORTS = "view_reports"
     UPLOAD_NOTIFICATIONS = "upload_notifications"
     GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
+    RECORD_FINDINGS = "record_findings"
+    MANAGE_NATIONAL_RECOMMENDATIONS = "manage_national_recommendations"
     MANAGE_API_CLIENTS = "manage_api_clients"
     # Subject access requests: a person's own data as a ZIP, made by an administrator.
     EXPORT_PERSONAL_DATA = "export_personal_data"
@@ -98,6 +100,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_PEER_QA,
             Permission.VIEW_PEER_QA_LEARNING,
             Permission.ASSESS_CPD,
+            Permission.RECORD_FINDINGS,
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
@@ -121,6 +124,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_REPORTS,
             Permission.MANAGE_API_CLIENTS,
             Permission.EXPORT_PERSONAL_DATA,
+            Permission.RECORD_FINDINGS,
+            Permission.MANAGE_NATIONAL_RECOMMENDATIONS,
         }
     ),
 }

@@ -12,6 +12,7 @@ from portal.demo.applications import load_demo_applications, load_demo_renewal
 from portal.demo.cpd import load_demo_cpd, load_demo_cpd_audit
 from portal.demo.peer_qa import load_demo_peer_qa
 from portal.demo.register import load_demo_commissions, load_demo_register
+from portal.demo.reporting import load_demo_reporting
 from portal.demo.services import DEMO_ACCOUNTS, current_code, demo_loaded, load_demo
 from portal.extensions import db
 
@@ -58,6 +59,7 @@ def load_command() -> None:
         load_demo_commissions()
         load_demo_cpd_audit()
         load_demo_peer_qa(store)
+        load_demo_reporting()
         db.session.commit()
         click.echo("Demo data loaded.")
     _print_accounts(password)

@@ -149,6 +149,88 @@ class CategoryCount:
     count: int
 
 
+@dataclass(frozen=True)
+class AuditOutcomeCount:
+    """CPD audit selections by the year their cycle opened and the reviewer's region."""
+
+    year: int
+    region_code: str | None
+    selected: int
+    accepted: int
+    advice: int
+    not_met: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class GradeCount:
+    """Peer-QA'd reviews by the year their feedback was released and their agreed grade."""
+
+    year: int
+    grade: int
+    count: int
+
+
+@dataclass(frozen=True)
+class MarkerLevelCount:
+    """Agreed marker scores: reviews whose agreed level for a marker was `level`, by year."""
+
+    year: int
+    marker_code: str
+    marker_title: str
+    position: int
+    level: int
+    count: int
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    """Recommendations of one class (training, procedure, system, national), by the year the
+    review's QA feedback was released and the commissioning partnership's region: each
+    recommendation counted once."""
+
+    year: int
+    region_code: str | None
+    class_code: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ThemeClassCount:
+    """Recommendations of one class by a theme of their review (a review with two themes
+    counts under each)."""
+
+    theme: str
+    class_code: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RecommendationClasses:
+    by_year_and_region: tuple[ClassCount, ...]
+    by_theme: tuple[ThemeClassCount, ...]
+
+
+@dataclass(frozen=True)
+class ConditionCount:
+    """Findings tagged with a system condition, by the year their review's QA completed."""
+
+    year: int
+    code: str
+    label: str
+    position: int
+    count: int
+
+
+@dataclass(frozen=True)
+class ResponseCount:
+    """National recommendations made in a year, by the government's response as it stands."""
+
+    year: int
+    response: str
+    count: int
+
+
 @dataclass
 class Extract:
     """Everything the dashboard shows, as read from the database on one day."""
@@ -174,6 +256,14 @@ class Extract:
     outcomes: list[OutcomeCount] = field(default_factory=list)
     compliance: list[ComplianceCount] = field(default_factory=list)
     domain_hours: list[DomainHours] = field(default_factory=list)
-    # None until CPD audits are recorded (see queries.cpd_audit_outcomes).
-    audit_outcomes: list[RegionCount] | None = None
+    audit_outcomes: list[AuditOutcomeCount] = field(default_factory=list)
+    grades: list[GradeCount] = field(default_factory=list)
+    grade_labels: dict[int, str] = field(default_factory=dict)
+    marker_levels: list[MarkerLevelCount] = field(default_factory=list)
+    level_labels: dict[int, str] = field(default_factory=dict)
+    # None while recommendations' classes are not stored (see queries.recommendation_classes).
+    recommendation_classes: RecommendationClasses | None = None
+    theme_names: dict[str, str] = field(default_factory=dict)
+    condition_counts: list[ConditionCount] = field(default_factory=list)
+    response_counts: list[ResponseCount] = field(default_factory=list)
     diversity: dict[str, list[CategoryCount]] = field(default_factory=dict)

@@ -46,15 +46,32 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ENGLAND = "England"
 TOTAL = "Total"
 
-CAPACITY, PIPELINE, CPD, WORKFORCE = "capacity", "pipeline", "cpd", "workforce"
-# The dashboard's sections in order. Quality and learning (peer QA grades and recommendations)
-# and the government's response slot in here: a key, and tables built with that section,
-# protected with the rest in build_tables so shared figures stay suppressed together.
+CAPACITY, PIPELINE, CPD, QUALITY = "capacity", "pipeline", "cpd", "quality"
+LEARNING, WORKFORCE = "learning", "workforce"
+# The dashboard's sections in order: a key, and tables built with that section, protected with
+# the rest in build_tables so shared figures stay suppressed together.
 SECTIONS: dict[str, str] = {
     CAPACITY: "Capacity",
     PIPELINE: "Accreditation pipeline",
     CPD: "Continuing professional development",
+    QUALITY: "Quality of reviews",
+    LEARNING: "Learning and the government's response",
     WORKFORCE: "Workforce diversity",
+}
+
+AUDIT_COLUMNS = ("Selected", "Accepted", "Accepted with advice", "Not met", "Overdue")
+RECOMMENDATION_CLASSES: dict[str, str] = {
+    "training": "Training",
+    "procedure": "Procedure or policy",
+    "system": "System conditions",
+    "national": "National",
+}
+LOWEST_MARKERS = 5
+RESPONSE_LABELS: dict[str, str] = {
+    "accepted": "Accepted",
+    "partly_accepted": "Partly accepted",
+    "rejected": "Rejected",
+    "no_response": "No response yet",
 }
 
 SOURCE = "Reviewer accreditation portal"
@@ -748,6 +765,242 @@ def build_tables(
             )
         )
 
+    # CPD audit outcomes by the year the cycle opened and by region, linked by England's row.
+    audit_years = sorted({a.year for a in extract.audit_outcomes})
+    by_year_audit = [[0] * len(AUDIT_COLUMNS) for _ in audit_years]
+    by_region_audit = [[0] * len(AUDIT_COLUMNS) for _ in codes]
+    for a in extract.audit_outcomes:
+        figures = (a.selected, a.accepted, a.advice, a.not_met, a.overdue)
+        for j, figure in enumerate(figures):
+            by_year_audit[audit_years.index(a.year)][j] += figure
+            by_region_audit[index_of.get(a.region_code, len(codes) - 1)][j] += figure
+    audit_notes = (
+        "Reviewers drawn for a CPD audit in cycles opened in the period. Accepted, accepted "
+        "with advice and not met are final outcomes; audits still under way have none yet. "
+        "Overdue counts audits past a deadline today or escalated for missing one.",
+    )
+    audit_tables: list[
+        tuple[str, str, str, list[list[int]], list[str], list[str | None], str | None, int]
+    ] = [
+        (
+            "cpd-audit-by-year",
+            "CPD audit outcomes by year",
+            "Year the cycle opened",
+            by_year_audit,
+            [str(y) for y in audit_years],
+            [None] * len(audit_years),
+            None,
+            len(audit_years),
+        ),
+        (
+            "cpd-audit-by-region",
+            "CPD audit outcomes by region",
+            "Region",
+            by_region_audit,
+            names,
+            list(codes),
+            "rows",
+            len(codes),
+        ),
+    ]
+    for key, title, heading, body_rows, labels_, regions_, axis, width in audit_tables:
+        pending.append(
+            _Pending(
+                base(
+                    key,
+                    CPD,
+                    title,
+                    heading,
+                    AUDIT_COLUMNS,
+                    region_axis=axis,
+                    chart_column=0,
+                    notes=(ENGLAND_ONLY, *audit_notes) if axis is None else audit_notes,
+                ),
+                Grid(
+                    tuple(tuple(r) for r in body_rows),
+                    row_totals=False,
+                    empty_width=len(AUDIT_COLUMNS),
+                    keys={(width, j): ("cpd-audit", j) for j in range(len(AUDIT_COLUMNS))},
+                ),
+                labels_,
+                regions_,
+                list(AUDIT_COLUMNS),
+                rule,
+            )
+        )
+
+    # Quality: agreed overall grades by year.
+    grade_years = sorted({g.year for g in extract.grades})
+    grades = sorted(set(extract.grade_labels) | {g.grade for g in extract.grades})
+    body = [[0] * len(grades) for _ in grade_years]
+    for g in extract.grades:
+        body[grade_years.index(g.year)][grades.index(g.grade)] += g.count
+    grade_names = [extract.grade_labels.get(g, f"Grade {g}") for g in grades]
+    pending.append(
+        _Pending(
+            base(
+                "qa-grades-by-year",
+                QUALITY,
+                "Peer-reviewed reviews by overall grade and year",
+                "Year feedback was released",
+                [*grade_names, TOTAL],
+                chart_column=len(grades),
+                notes=(
+                    ENGLAND_ONLY,
+                    "Reviews whose peer quality assurance feedback was released in the period, "
+                    "by the overall grade the two peer assessors agreed or the QA lead set in "
+                    "moderation.",
+                ),
+            ),
+            Grid(tuple(tuple(r) for r in body), empty_width=len(grades)),
+            [str(y) for y in grade_years],
+            [None] * len(grade_years),
+            grade_names,
+            rule,
+        )
+    )
+
+    # Quality: agreed marker levels, by marker (the distribution, with the mean level).
+    marker_order: dict[str, tuple[int, str]] = {}
+    for m in extract.marker_levels:
+        marker_order.setdefault(m.marker_code, (m.position, m.marker_title))
+    markers = sorted(marker_order, key=lambda c: (marker_order[c][0], c))
+    marker_names = [marker_order[c][1] for c in markers]
+    levels_ = sorted(set(extract.level_labels) | {m.level for m in extract.marker_levels})
+    level_names = [extract.level_labels.get(lv, f"Level {lv}") for lv in levels_]
+    body = [[0] * len(levels_) for _ in markers]
+    level_sums = [0] * len(markers)
+    for m in extract.marker_levels:
+        i = markers.index(m.marker_code)
+        body[i][levels_.index(m.level)] += m.count
+        level_sums[i] += m.level * m.count
+    marker_notes = (
+        ENGLAND_ONLY,
+        "Each marker's agreed level for reviews whose peer quality assurance feedback was "
+        "released in the period (level 1 is the lowest). The mean level is published only "
+        "where at least the threshold number of reviews were scored on the marker.",
+    )
+    pending.append(
+        _Pending(
+            base(
+                "qa-marker-levels",
+                QUALITY,
+                "Agreed marker levels",
+                "Marker",
+                [*level_names, "Reviews scored", "Mean agreed level"],
+                chart_column=len(levels_) + 1,
+                notes=marker_notes,
+            ),
+            Grid(tuple(tuple(r) for r in body), column_totals=False, empty_width=len(levels_)),
+            marker_names,
+            [None] * len(markers),
+            level_names,
+            rule,
+            finish=("mean_level", level_sums),
+        )
+    )
+
+    # Quality: the mean agreed level of each marker, by year (counts and means).
+    m_years = sorted({m.year for m in extract.marker_levels})
+    counts_by_year = [[0] * len(m_years) for _ in markers]
+    sums_by_year = [[0] * len(m_years) for _ in markers]
+    for m in extract.marker_levels:
+        i, j = markers.index(m.marker_code), m_years.index(m.year)
+        counts_by_year[i][j] += m.count
+        sums_by_year[i][j] += m.level * m.count
+    pending.append(
+        _Pending(
+            base(
+                "qa-marker-levels-by-year",
+                QUALITY,
+                "Mean agreed marker level by year",
+                "Marker",
+                [f"{label} {y}" for y in m_years for label in ("Reviews", "Mean level")],
+                notes=marker_notes,
+            ),
+            Grid(
+                tuple(tuple(r) for r in counts_by_year),
+                row_totals=False,
+                column_totals=False,
+                empty_width=len(m_years),
+            ),
+            marker_names,
+            [None] * len(markers),
+            [str(y) for y in m_years],
+            rule,
+            finish=("means_by_year", sums_by_year),
+        )
+    )
+
+    # Learning: system conditions in tagged findings, by year.
+    found_order: dict[str, tuple[int, str]] = {}
+    for fc in extract.condition_counts:
+        found_order.setdefault(fc.code, (fc.position, fc.label))
+    conditions = sorted(found_order, key=lambda c: (found_order[c][0], c))
+    c_years_ = sorted({fc.year for fc in extract.condition_counts})
+    body = [[0] * len(c_years_) for _ in conditions]
+    for fc in extract.condition_counts:
+        body[conditions.index(fc.code)][c_years_.index(fc.year)] += fc.count
+    pending.append(
+        _Pending(
+            base(
+                "learning-conditions-by-year",
+                LEARNING,
+                "Findings by system condition and year",
+                "System condition",
+                [*(str(y) for y in c_years_), TOTAL],
+                chart_column=len(c_years_),
+                notes=(
+                    ENGLAND_ONLY,
+                    "Findings of reviews that completed peer quality assurance, tagged by "
+                    "quality assurance leads against the taxonomy of system conditions, by the "
+                    "year the review's quality assurance completed. A finding tagged with two "
+                    "conditions counts under each, so the conditions do not add up to the "
+                    "number of findings.",
+                ),
+            ),
+            Grid(tuple(tuple(r) for r in body), column_totals=False, empty_width=len(c_years_)),
+            [found_order[c][1] for c in conditions],
+            [None] * len(conditions),
+            [str(y) for y in c_years_],
+            rule,
+        )
+    )
+
+    # Learning: national recommendations by year and the government's response.
+    r_years = sorted({rc.year for rc in extract.response_counts})
+    responses = list(RESPONSE_LABELS)
+    body = [[0] * len(responses) for _ in r_years]
+    for rc in extract.response_counts:
+        body[r_years.index(rc.year)][responses.index(rc.response)] += rc.count
+    pending.append(
+        _Pending(
+            base(
+                "national-recommendations-by-response",
+                LEARNING,
+                "National recommendations by the government's response",
+                "Year made",
+                [*RESPONSE_LABELS.values(), TOTAL],
+                chart_column=len(responses),
+                notes=(
+                    ENGLAND_ONLY,
+                    "National recommendations from reviews and from the panel's national and "
+                    "thematic reviews made in the years of the period, by the government's "
+                    "response as it stands on the date extracted.",
+                ),
+            ),
+            Grid(tuple(tuple(r) for r in body), empty_width=len(responses)),
+            [str(y) for y in r_years],
+            [None] * len(r_years),
+            list(RESPONSE_LABELS.values()),
+            rule,
+        )
+    )
+
+    # Quality: recommendations by class, where the classes are stored.
+    if extract.recommendation_classes is not None:
+        pending.extend(_class_tables(extract, rule, base, codes, names, index_of))
+
     # Suppress: tables sharing a rule are protected together (their shared keys link them).
     by_threshold: dict[int, list[_Pending]] = defaultdict(list)
     for waiting in pending:
@@ -929,8 +1182,169 @@ def _finish(p: _Pending, rule: Rule) -> SafeTable:
             else "No CPD hours can be published for the period."
         )
         return replace(table, rows=rows, summary=summary)
+    if kind == "mean_level":
+        sums = p.finish[1]
+        merged = []
+        for i, row in enumerate(cells):
+            n = values[i][-1]
+            mean = sums[i] / n if n else None
+            merged.append([*row, statistic_cell(mean, n, rule, places=2)])
+        rows = _rows_from(p, merged)
+        return replace(table, rows=rows, summary=_lowest_summary(rows))
+    if kind == "means_by_year":
+        sums = p.finish[1]
+        merged = []
+        for i, row in enumerate(cells):
+            line: list[Cell] = []
+            for j, count_cell_ in enumerate(row):
+                scored = values[i][j]
+                mean = sums[i][j] / scored if scored else None
+                line.extend([count_cell_, statistic_cell(mean, scored, rule, places=2)])
+            merged.append(line)
+        rows = _rows_from(p, merged)
+        return replace(
+            table,
+            rows=rows,
+            summary=(
+                f"{table.title}: {len(rows)} markers over {len(p.column_labels)} years."
+                if rows
+                else f"{table.title}: nothing to show for the period."
+            ),
+        )
     rows = _rows_from(p, cells)
     return replace(table, rows=rows, summary=_generic_summary(table, rows))
+
+
+def _lowest_summary(rows: Sequence[TableRow]) -> str:
+    published = [r for r in rows if r.cells[-1].published]
+    if not published:
+        return "Too few reviews were scored in the period to publish a marker's mean level."
+    low = min(published, key=lambda r: r.cells[-1].value or 0)
+    return (
+        f"The marker with the lowest published mean agreed level is {low.label} "
+        f"({low.cells[-1].text}, from {low.cells[-2].text} reviews)."
+    )
+
+
+def lowest_markers(levels: SafeTable, limit: int = LOWEST_MARKERS) -> SafeTable:
+    """The markers where quality is lowest: those with a published mean agreed level, lowest
+    first (a marker whose mean is suppressed is not ranked, so its place tells nothing)."""
+    published = sorted(
+        (r for r in levels.rows if r.cells[-1].published),
+        key=lambda r: (r.cells[-1].value or 0, r.label),
+    )[:limit]
+    rows = tuple(TableRow(r.label, (r.cells[-2], r.cells[-1])) for r in published)
+    return replace(
+        levels,
+        key="qa-lowest-markers",
+        title="Markers where quality is lowest",
+        columns=("Reviews scored", "Mean agreed level"),
+        rows=rows,
+        chart_column=1,
+        summary=_lowest_summary(levels.rows),
+        notes=(
+            *levels.notes,
+            f"The {limit} markers with the lowest published mean agreed level, lowest first.",
+        ),
+    )
+
+
+def _class_tables(
+    extract: Extract,
+    rule: Rule,
+    base: Any,
+    codes: list[str | None],
+    names: list[str],
+    index_of: dict[str | None, int],
+) -> list[_Pending]:
+    """Recommendations by class: by year, by region and by theme, linked by the class totals
+    (a theme table counts a recommendation under each of its review's themes, so its totals
+    are not England's and are not linked)."""
+    classes = list(RECOMMENDATION_CLASSES)
+    class_names = list(RECOMMENDATION_CLASSES.values())
+    found = extract.recommendation_classes
+    counted = found.by_year_and_region if found else ()
+    themed = found.by_theme if found else ()
+    years = sorted({r.year for r in counted})
+    themes = sorted({r.theme for r in themed}, key=lambda t: extract.theme_names.get(t, t))
+    by_year = [[0] * len(classes) for _ in years]
+    by_region = [[0] * len(classes) for _ in codes]
+    by_theme = [[0] * len(classes) for _ in themes]
+    for r in counted:
+        if r.class_code in classes:
+            j = classes.index(r.class_code)
+            by_year[years.index(r.year)][j] += r.count
+            by_region[index_of.get(r.region_code, len(codes) - 1)][j] += r.count
+    for t in themed:
+        if t.class_code in classes:
+            by_theme[themes.index(t.theme)][classes.index(t.class_code)] += t.count
+    notes = (
+        "Recommendations of reviews whose peer quality assurance feedback was released in the "
+        "period, by the class each was given: training, procedure or policy, system "
+        "conditions, or national.",
+    )
+    totals: dict[tuple[int, int], Hashable] = {
+        (len(years), j): ("recommendations", j) for j in range(len(classes) + 1)
+    }
+    region_totals: dict[tuple[int, int], Hashable] = {
+        (len(codes), j): ("recommendations", j) for j in range(len(classes) + 1)
+    }
+    return [
+        _Pending(
+            base(
+                "recommendation-classes-by-year",
+                QUALITY,
+                "Recommendations by class and year",
+                "Year feedback was released",
+                [*class_names, TOTAL],
+                chart_column=len(classes),
+                notes=(ENGLAND_ONLY, *notes),
+            ),
+            Grid(tuple(tuple(r) for r in by_year), keys=totals, empty_width=len(classes)),
+            [str(y) for y in years],
+            [None] * len(years),
+            class_names,
+            rule,
+        ),
+        _Pending(
+            base(
+                "recommendation-classes-by-region",
+                QUALITY,
+                "Recommendations by class and region",
+                "Region",
+                [*class_names, TOTAL],
+                region_axis="rows",
+                chart_column=len(classes),
+                notes=(*notes, "Counted in the commissioning partnership's region."),
+            ),
+            Grid(tuple(tuple(r) for r in by_region), keys=region_totals),
+            names,
+            list(codes),
+            class_names,
+            rule,
+        ),
+        _Pending(
+            base(
+                "recommendation-classes-by-theme",
+                QUALITY,
+                "Recommendations by class and theme",
+                "Theme",
+                [*class_names, TOTAL],
+                chart_column=len(classes),
+                notes=(
+                    ENGLAND_ONLY,
+                    *notes,
+                    "A review with several themes counts under each, so the themes do not "
+                    "add up to the number of recommendations.",
+                ),
+            ),
+            Grid(tuple(tuple(r) for r in by_theme), column_totals=False, empty_width=len(classes)),
+            [extract.theme_names.get(t, t) for t in themes],
+            [None] * len(themes),
+            class_names,
+            rule,
+        ),
+    ]
 
 
 def _yes_no(cell: Cell) -> Cell:
@@ -1105,6 +1519,8 @@ def all_tables(extract: Extract, rule: Rule) -> list[SafeTable]:
     )
     pipeline_end = max(i for i, t in enumerate(tables) if t.section == PIPELINE) + 1
     tables[pipeline_end:pipeline_end] = pipeline_durations(extract, rule)
+    levels = next(i for i, t in enumerate(tables) if t.key == "qa-marker-levels")
+    tables.insert(levels + 1, lowest_markers(tables[levels]))
     return tables
 
 

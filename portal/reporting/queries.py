@@ -28,27 +28,40 @@ from portal.auth.models import RoleGrant
 from portal.core.dates import add_months
 from portal.core.permissions import Role
 from portal.cpd import queries as cpd_queries
+from portal.cpd.audit_models import AuditOutcome, AuditStatus, CpdAuditCycle, CpdAuditSelection
 from portal.cpd.models import CpdEntry, EntryStatus
 from portal.cpd.rules import EntryFacts, cpd_years, in_force_on, judge_year
 from portal.extensions import db
-from portal.framework.models import Competency, FrameworkDomain
+from portal.framework.models import Competency, FrameworkDomain, FrameworkStatus
 from portal.organisations.models import Organisation, Region
+from portal.peer_qa.models import (
+    RELEASED,
+    AgreedMarkerScore,
+    QaReview,
+    RubricMarker,
+    RubricVersion,
+)
 from portal.register import commissioning_queries
 from portal.register.commissioning_models import Commission
 from portal.register.models import RegisterEntry, RegisterEntryTerm, TermKind
+from portal.reporting import learning_queries
 from portal.reporting.facts import (
     AssessorLoad,
+    AuditOutcomeCount,
     CategoryCount,
     ComplianceCount,
     Concentration,
     DomainHours,
     Durations,
     Extract,
+    GradeCount,
+    MarkerLevelCount,
     OutcomeCount,
     Period,
     Quarter,
     QuarterPlaces,
     QuarterRegionCount,
+    RecommendationClasses,
     RegionCommissions,
     RegionCount,
     RegionExpiries,
@@ -595,10 +608,113 @@ def hours_by_domain(period: Period) -> list[DomainHours]:
     return [DomainHours(title, len(people[title]), hours[title]) for title in sorted(hours)]
 
 
-def cpd_audit_outcomes(period: Period) -> list[RegionCount] | None:
-    """CPD audit outcomes by region: the seam for the CPD audit records. Until the portal
-    records audits (the audit sampling rules exist; their results are not kept yet), there is
-    nothing to count and the dashboard says so."""
+def cpd_audit_outcomes(period: Period, today: date) -> list[AuditOutcomeCount]:
+    """CPD audit selections in cycles opened in the period, by the year the cycle opened and
+    the reviewer's home region: selected, accepted, accepted with advice, not met (the final
+    outcome), and overdue (past a deadline now, or escalated), as the audit pages count them."""
+    s = CpdAuditSelection
+    late = sa.or_(
+        s.overdue_at.is_not(None),
+        sa.and_(s.status == AuditStatus.REQUESTED, s.due_on < today),
+        sa.and_(s.status == AuditStatus.DEVELOPMENT_PLAN, s.plan_due_on < today),
+    )
+
+    def total(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    year = sa.extract("year", CpdAuditCycle.opened_on)
+    rows = db.session.execute(
+        sa.select(
+            year,
+            _record_region(),
+            sa.func.count(s.id),
+            total(s.outcome == AuditOutcome.ACCEPTED),
+            total(s.outcome == AuditOutcome.ADVICE),
+            total(s.outcome == AuditOutcome.NOT_MET),
+            total(late),
+        )
+        .select_from(s)
+        .join(CpdAuditCycle, CpdAuditCycle.id == s.cycle_id)
+        .join(AccreditationRecord, AccreditationRecord.id == s.record_id)
+        .join(Application, Application.id == AccreditationRecord.application_id)
+        .where(
+            CpdAuditCycle.opened_on >= period.starts_on,
+            CpdAuditCycle.opened_on <= period.ends_on,
+        )
+        .group_by(year, _record_region())
+    )
+    return [
+        AuditOutcomeCount(int(y), region, *(int(n) for n in figures))
+        for y, region, *figures in rows
+    ]
+
+
+# Quality: peer QA results
+
+
+def _released_in(period: Period) -> list[sa.ColumnElement[bool]]:
+    return [
+        QaReview.status.in_(sorted(RELEASED)),
+        QaReview.completed_at >= _start_of(period.starts_on),
+        QaReview.completed_at < _after(period.ends_on),
+    ]
+
+
+def qa_grades(period: Period) -> list[GradeCount]:
+    """Reviews whose QA feedback was released in the period, by year and agreed overall
+    grade."""
+    year = sa.extract("year", QaReview.completed_at)
+    rows = db.session.execute(
+        sa.select(year, QaReview.agreed_grade, sa.func.count())
+        .where(*_released_in(period), QaReview.agreed_grade.is_not(None))
+        .group_by(year, QaReview.agreed_grade)
+    )
+    return [GradeCount(int(y), int(grade or 0), int(n)) for y, grade, n in rows]
+
+
+def qa_marker_levels(period: Period) -> list[MarkerLevelCount]:
+    """Agreed marker scores of reviews released in the period, counted by year, marker and
+    level (one row per combination, aggregated in SQL)."""
+    year = sa.extract("year", QaReview.completed_at)
+    rows = db.session.execute(
+        sa.select(
+            year,
+            RubricMarker.code,
+            RubricMarker.title,
+            sa.func.min(RubricMarker.position),
+            AgreedMarkerScore.level,
+            sa.func.count(),
+        )
+        .select_from(AgreedMarkerScore)
+        .join(QaReview, QaReview.id == AgreedMarkerScore.review_id)
+        .join(RubricMarker, RubricMarker.id == AgreedMarkerScore.marker_id)
+        .where(*_released_in(period))
+        .group_by(year, RubricMarker.code, RubricMarker.title, AgreedMarkerScore.level)
+    )
+    return [
+        MarkerLevelCount(int(y), code, title, int(position), int(level), int(n))
+        for y, code, title, position, level, n in rows
+    ]
+
+
+def qa_scale_labels() -> tuple[dict[int, str], dict[int, str]]:
+    """The overall grades' and marker levels' labels of the rubric in use (empty if none)."""
+    rubric = db.session.scalar(
+        sa.select(RubricVersion).where(RubricVersion.status == FrameworkStatus.PUBLISHED)
+    )
+    if rubric is None:
+        return {}, {}
+    return rubric.overall_scale, rubric.scale
+
+
+def recommendation_classes(period: Period) -> RecommendationClasses | None:
+    """The seam for recommendations' classes (codes as in frames.RECOMMENDATION_CLASSES:
+    training, procedure, system, national), for reviews whose QA feedback was released in the
+    period (`_released_in`). None while classifications are not stored: the dashboard says so.
+    Once they are, two GROUP BY queries fill it: `by_year_and_region`, one ClassCount per (year
+    of completed_at, the partnership's region code or None, class code) counting each
+    recommendation once; `by_theme`, one ThemeClassCount per (theme code of the review, class
+    code), a recommendation counted under each of its review's themes."""
     return None
 
 
@@ -746,6 +862,7 @@ def read_extract(period: Period, today: date) -> Extract:
     """Every aggregate the dashboard shows, for England (the region filter cuts the protected
     tables afterwards, so a region's view never differs from England's)."""
     quarters = quarters_between(period.starts_on, min(period.ends_on, today))
+    grade_labels, level_labels = qa_scale_labels()
     return Extract(
         period=period,
         today=today,
@@ -768,6 +885,14 @@ def read_extract(period: Period, today: date) -> Extract:
         outcomes=outcomes_by_year(period),
         compliance=compliance(period, today),
         domain_hours=hours_by_domain(period),
-        audit_outcomes=cpd_audit_outcomes(period),
+        audit_outcomes=cpd_audit_outcomes(period, today),
+        grades=qa_grades(period),
+        grade_labels=grade_labels,
+        marker_levels=qa_marker_levels(period),
+        level_labels=level_labels,
+        recommendation_classes=recommendation_classes(period),
+        theme_names=specialism_names(),
+        condition_counts=learning_queries.condition_counts(period),
+        response_counts=learning_queries.response_counts(period),
         diversity=diversity(today),
     )

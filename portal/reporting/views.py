@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -18,7 +18,8 @@ from portal.core.permissions import Permission, require_permission
 from portal.core.templating import format_date
 from portal.core.uploads import UploadStore
 from portal.extensions import db
-from portal.reporting import bp, queries, services
+from portal.reporting import bp, learning_queries, queries, services
+from portal.reporting.annual import AnnualReport, RecommendationLine, to_pdf
 from portal.reporting.disclosure import DEFAULT_THRESHOLD, SYMBOLS, Rule
 from portal.reporting.facts import Period
 from portal.reporting.forms import (
@@ -130,7 +131,7 @@ def show_dashboard() -> View:
         args=_query_args(),
         rule=_rule(),
         symbols=SYMBOLS,
-        audit_outcomes=None,
+        classes_recorded=any(t.key.startswith("recommendation-classes") for t in tables),
         can_upload=current_user.has_permission(Permission.UPLOAD_NOTIFICATIONS),
         today=today_in_england(),
     )
@@ -148,6 +149,67 @@ def download_table(key: str, fmt: str) -> Response:
     if fmt == "csv":
         return _download(to_csv(table, words), mimetype="text/csv", filename=filename)
     return _download(to_xlsx(table, words), mimetype=XLSX, filename=filename)
+
+
+# The annual report
+
+
+FIRST_YEAR = 2000
+
+
+def _annual(year: int) -> AnnualReport:
+    today = today_in_england()
+    if not FIRST_YEAR <= year <= today.year:
+        abort(404)
+    starts_on, ends_on = date(year, 1, 1), min(date(year, 12, 31), today)
+    period = Period(starts_on, ends_on)
+    tables = all_tables(queries.read_extract(period, today), _rule())
+    made = learning_queries.national_recommendations(
+        learning_queries.RecommendationFilter(year=year)
+    )
+    references = learning_queries.references_of(
+        {r.qa_review_id for r in made if r.qa_review_id is not None}
+    )
+    lines = tuple(
+        RecommendationLine(
+            text=r.text,
+            source=f"review {references.get(r.qa_review_id, '')}"
+            if r.qa_review_id is not None
+            else f"the panel's review '{r.source_title}' ({r.source_year})",
+            addressed_to=r.addressed_to,
+            response=r.response.label,
+            action=r.response_action or "",
+            responded_on=r.responded_on,
+        )
+        for r in made
+    )
+    return AnnualReport(year, starts_on, ends_on, today, _rule().text, tuple(tables), lines)
+
+
+@bp.route("/reports/annual/<int:year>")
+@require_permission(Permission.VIEW_REPORTS)
+def show_annual_report(year: int) -> View:
+    report = _annual(year)
+    return render_template(
+        "reporting/show_annual_report.html",
+        report=report,
+        symbols=SYMBOLS,
+        args={
+            "starts_on": [str(report.starts_on.day), str(report.starts_on.month), str(year)],
+            "ends_on": [str(report.ends_on.day), str(report.ends_on.month), str(year)],
+        },
+    )
+
+
+@bp.route("/reports/annual/<int:year>.pdf")
+@require_permission(Permission.VIEW_REPORTS)
+def download_annual_report(year: int) -> Response:
+    report = _annual(year)
+    return _download(
+        to_pdf(report),
+        mimetype="application/pdf",
+        filename=f"annual-report-{year}-{report.extracted_on.isoformat()}.pdf",
+    )
 
 
 # Serious incident notifications

@@ -137,3 +137,67 @@ def test_a_reviewer_answers_the_diversity_questions_from_their_dashboard(
     page.get_by_role("button", name="Save your answers").click()
     expect_heading(page, "Your dashboard")
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
+
+
+def test_an_analyst_opens_the_annual_report_and_downloads_it_as_a_pdf(
+    page: Page, live_server: LiveServer
+) -> None:
+    _seed_reviewers(live_server)
+    analyst = seed_user(live_server, label="analyst", roles=(Role.ANALYST,))
+    sign_in(page, analyst.email)
+    page.goto("/reports")
+    year = today_in_england().year
+    page.get_by_role("link", name=f"Annual report for {year}").click()
+    expect_heading(page, f"Annual report {year}")
+    expect(
+        page.get_by_role("heading", name="Learning and the government's response")
+    ).to_be_visible()
+    expect(page.locator("#table-reviewers-by-region-and-level")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the annual report as a PDF").click()
+    download = info.value
+    assert download.suggested_filename.startswith(f"annual-report-{year}-")
+    assert download.path().read_bytes().startswith(b"%PDF")
+
+
+def test_an_administrator_records_the_governments_response(
+    page: Page, live_server: LiveServer
+) -> None:
+    admin = seed_user(live_server, label="admin", roles=(Role.ADMINISTRATOR,))
+    sign_in(page, admin.email)
+    page.goto("/reports/national-recommendations")
+    expect_heading(page, "National recommendations")
+    assert_accessible(page)
+    page.get_by_role("link", name="Add a national recommendation").click()
+    expect_heading(page, "Add a national recommendation")
+    page.get_by_label("Recommendation", exact=True).fill(
+        "Invented: the department should fund regional pools of reviewers."
+    )
+    page.get_by_label("Year made").fill(str(today_in_england().year))
+    page.get_by_label("Addressed to").fill("Department for Education")
+    page.get_by_label("The panel's national or thematic review").check()
+    page.get_by_role("button", name="Add recommendation").click()
+    expect_heading(page, "Add a national recommendation", error=True)
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter the title of the panel's review"
+    )
+    assert_accessible(page)
+    page.get_by_label("Title of the panel's review").fill("A national review of capacity")
+    page.get_by_label("Year of the panel's review").fill(str(today_in_england().year))
+    page.get_by_role("button", name="Add recommendation").click()
+    expect(page.locator("#response")).to_contain_text("No response yet")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Record the government's response").click()
+    expect_heading(page, "Record the government's response")
+    assert_accessible(page)
+    page.get_by_label("Partly accepted").check()
+    page.get_by_label("Action the government will take").fill("Invented: two regional pools.")
+    page.get_by_label("Day").fill("14")
+    page.get_by_label("Month").fill("10")
+    page.get_by_label("Year", exact=True).fill(str(today_in_england().year))
+    page.get_by_role("button", name="Save response").click()
+    expect(page.locator("#response")).to_contain_text("Partly accepted on 14 October")
+    expect(page.locator("#response-history")).to_contain_text("Invented: two regional pools.")
+    assert_accessible(page)

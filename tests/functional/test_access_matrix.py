@@ -28,6 +28,7 @@ from portal.applications.models import (
     InformationRequest,
 )
 from portal.core.audit import AuditEvent
+from portal.core.dates import today_in_england
 from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.core.uploads import UploadStore
@@ -287,6 +288,14 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "reporting.check_notifications":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  ACT,   DENY),
     "reporting.edit_diversity":          (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
     "reporting.remove_diversity":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    "reporting.list_findings":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
+    "reporting.new_finding":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
+    "reporting.list_national_recommendations": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK),
+    "reporting.show_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK),
+    "reporting.new_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, OK),
+    "reporting.edit_response":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "reporting.show_annual_report":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.download_annual_report":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
     # The API: open, or guarded by a bearer token whoever is signed in; its clients' pages.
     "api.openapi_document":              (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
     "api.search_entries":                (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
@@ -343,6 +352,8 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "evidence_id": lambda: _cpd_evidence().id,
     "requirements_id": lambda: _draft_requirements().id,
     "number": lambda: make_record().number,
+    "recommendation_id": lambda: _national_recommendation().id,
+    "year": lambda: today_in_england().year,
     "key": lambda: "reviewers-by-region-and-level",
     "fmt": lambda: "xlsx",
     "reviewer_id": lambda: make_record().user_id,
@@ -623,7 +634,35 @@ ENDPOINT_VALUES: dict[str, Callable[[], dict[str, object]]] = {
     "peer_qa.moderate_review": lambda: _qa_review_in_moderation(),
     "cpd.show_reviewer_record": _record,
     "cpd.download_audit_evidence": _audit_evidence,
+    "reporting.new_finding": lambda: _conditions_loaded(),
 }
+
+
+def _conditions_loaded() -> dict[str, object]:
+    """The system conditions, loaded: the findings form needs them."""
+    from portal.reporting import learning_services
+    from portal.reporting.conditions import CONDITIONS_DIR, read_conditions
+
+    learning_services.load_conditions(None, read_conditions(CONDITIONS_DIR / "2026.1.yaml"))
+    db.session.commit()
+    return {}
+
+
+def _national_recommendation():
+    from portal.reporting.learning_models import NationalRecommendation, RecommendationSource
+
+    made = NationalRecommendation(
+        text="The department should fund regional review capacity.",
+        year=2026,
+        source=RecommendationSource.PANEL,
+        source_title="A thematic review of infant deaths",
+        source_year=2026,
+        addressed_to="Department for Education",
+        recorded_by_id=make_user(roles=[Role.ADMINISTRATOR]).id,
+    )
+    db.session.add(made)
+    db.session.commit()
+    return made
 
 
 def _qa_review():

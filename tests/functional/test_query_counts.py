@@ -497,7 +497,8 @@ def test_the_analysis_pages_do_not_grow_with_the_recommendations(client):
 
 def _grow_reports(n, partnership):
     """More accredited reviewers, each with a register entry, CPD activities, a commission,
-    diversity answers and a decided application."""
+    diversity answers, a decided application, a CPD audit selection and a peer-QA'd review
+    with agreed marker scores."""
     from datetime import timedelta
 
     from portal.core.dates import today_in_england
@@ -534,13 +535,63 @@ def _grow_reports(n, partnership):
                 age_band=list(AgeBand)[i % len(AgeBand)],
             )
         )
+        _audited_and_reviewed(record, today)
     db.session.commit()
+
+
+def _audited_and_reviewed(record, today):
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from portal.cpd.audit_models import (
+        AuditOutcome,
+        AuditStatus,
+        CpdAuditCycle,
+        CpdAuditSelection,
+        SelectionReason,
+    )
+    from portal.peer_qa import queries as qa_queries
+    from portal.peer_qa.models import AgreedMarkerScore
+    from tests.factories import make_qa_review
+
+    cycle = db.session.scalar(sa.select(CpdAuditCycle).limit(1))
+    if cycle is None:
+        cycle = CpdAuditCycle(
+            scheme_id=record.scheme_id,
+            opened_on=today - timedelta(days=30),
+            opened_by_id=record.user_id,
+            percent=Decimal("5"),
+            seed=1,
+            due_on=today - timedelta(days=9),
+        )
+        db.session.add(cycle)
+        db.session.flush()
+    db.session.add(
+        CpdAuditSelection(
+            cycle_id=cycle.id,
+            record_id=record.id,
+            user_id=record.user_id,
+            reason=SelectionReason.DRAWN,
+            status=AuditStatus.ACCEPTED,
+            outcome=AuditOutcome.ACCEPTED,
+            year_starts_on=today - timedelta(days=400),
+            year_ends_on=today - timedelta(days=35),
+            due_on=cycle.due_on,
+        )
+    )
+    review = make_qa_review(author=record.user, status="completed")
+    review.completed_at = datetime.now(UTC) - timedelta(days=2)
+    review.agreed_grade = 3
+    for marker in qa_queries.markers_of(review.rubric_id):
+        db.session.add(AgreedMarkerScore(review_id=review.id, marker_id=marker.id, level=3))
 
 
 @pytest.mark.parametrize(
     "url",
     [
         "/reports",
+        "/reports/tables/qa-marker-levels.xlsx",
+        "/reports/tables/cpd-audit-by-region.csv",
         "/reports?region=E12000007",
         "/reports/tables/cpd-compliance-by-region.xlsx",
         "/reports/tables/diversity-ethnicity.csv",
@@ -615,4 +666,74 @@ def test_the_api_runs_the_same_queries_for_3_or_30_entries(client, url):
         response = client.get(url, headers=headers)
         assert response.status_code == 200
     assert response.get_json()["total"] > 3
+    assert len(large) == len(small), "\n".join(large)
+
+
+def _grow_learning(n, admin, taxonomy):
+    """More findings (each on its own completed review, tagged with two conditions) and more
+    national recommendations from those reviews, each with a response recorded."""
+    from datetime import UTC, datetime
+
+    from portal.core.dates import today_in_england
+    from portal.reporting import learning_services
+    from portal.reporting.learning_models import RecommendationSource, ResponseStatus
+    from tests.factories import make_qa_review
+
+    chosen = list(taxonomy.conditions[:2])
+    for _ in range(n):
+        review = make_qa_review(status="completed")
+        review.completed_at = datetime.now(UTC)
+        learning_services.record_finding(admin, review, "A finding.", chosen)
+        made = learning_services.add_national_recommendation(
+            admin,
+            learning_services.RecommendationInput(
+                text="A national recommendation.",
+                year=today_in_england().year,
+                addressed_to="Department for Education",
+                source=RecommendationSource.REVIEW,
+                review=review,
+            ),
+        )
+        learning_services.record_response(
+            admin,
+            made,
+            status=ResponseStatus.REJECTED,
+            action="",
+            responded_on=today_in_england(),
+            version_id=None,
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/learning/findings",
+        "/reports/national-recommendations",
+        "/reports/national-recommendations?response=rejected",
+        "/reports/annual/{year}",
+        "/reports/annual/{year}.pdf",
+        "/reports/tables/learning-conditions-by-year.csv",
+    ],
+)
+def test_learning_pages_run_the_same_queries_for_5_or_50_findings(client, url):
+    from portal.core.dates import today_in_england
+    from portal.reporting import learning_services
+    from portal.reporting.conditions import CONDITIONS_DIR, read_conditions
+
+    taxonomy = learning_services.load_conditions(
+        None, read_conditions(CONDITIONS_DIR / "2026.1.yaml")
+    ).taxonomy
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    sign_in_as(client, admin)
+    url = url.format(year=today_in_england().year)
+    _grow_learning(5, admin, taxonomy)
+    client.get(url)  # warm up
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url).status_code == 200
+    _grow_learning(45, admin, taxonomy)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(url).status_code == 200
     assert len(large) == len(small), "\n".join(large)

@@ -71,6 +71,7 @@ def test_the_dashboard_follows_the_page_rules_with_every_section(client, analyst
         "Capacity",
         "Accreditation pipeline",
         "Continuing professional development",
+        "Quality of reviews",
         "Workforce diversity",
     ):
         assert section in headings
@@ -78,7 +79,10 @@ def test_the_dashboard_follows_the_page_rules_with_every_section(client, analyst
     assert soup.find(id="summary-reviewers-by-region-and-level") is not None
     assert soup.select_one("a[href*='/reports/tables/reviewers-by-region-and-level.csv']")
     assert soup.select_one("a[href*='/reports/tables/reviewers-by-region-and-level.xlsx']")
-    assert "CPD audit outcomes are not recorded in the portal yet" in soup.get_text()
+    assert soup.find(id="summary-cpd-audit-by-region") is not None
+    assert soup.find(id="summary-qa-grades-by-year") is not None
+    assert soup.find(id="summary-qa-lowest-markers") is not None
+    assert "is not recorded in the portal yet" in soup.get_text()
     form = soup.find("form", attrs={"aria-label": "Filter the reports"})
     assert form["method"] == "get"
 

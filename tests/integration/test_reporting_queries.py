@@ -39,8 +39,10 @@ from tests.factories import (
     make_cpd_requirements,
     make_entry,
     make_organisation,
+    make_qa_review,
     make_record,
     make_region,
+    make_rubric,
     make_user,
 )
 
@@ -372,8 +374,127 @@ def test_cpd_hours_by_domain(today):
     assert all(n == 1 for n, _ in found.values())
 
 
-def test_cpd_audit_outcomes_are_a_seam_until_audits_are_recorded(today):
-    assert queries.cpd_audit_outcomes(Period(today, today)) is None
+def _cycle(opened_on: date):
+    from decimal import Decimal
+
+    from portal.cpd.audit_models import CpdAuditCycle
+
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    scheme_id = make_record().scheme_id
+    cycle = CpdAuditCycle(
+        scheme_id=scheme_id,
+        opened_on=opened_on,
+        opened_by_id=admin.id,
+        percent=Decimal("5"),
+        seed=1,
+        due_on=opened_on + timedelta(days=21),
+    )
+    db.session.add(cycle)
+    db.session.commit()
+    return cycle
+
+
+def _selected(cycle, region, status, outcome=None, *, due_on=None, overdue=False):
+    from portal.cpd.audit_models import (
+        AuditOutcome,
+        AuditStatus,
+        CpdAuditSelection,
+        SelectionReason,
+    )
+
+    record = reviewer(region)
+    db.session.add(
+        CpdAuditSelection(
+            cycle_id=cycle.id,
+            record_id=record.id,
+            user_id=record.user_id,
+            reason=SelectionReason.DRAWN,
+            status=AuditStatus(status),
+            outcome=AuditOutcome(outcome) if outcome else None,
+            year_starts_on=cycle.opened_on - timedelta(days=365),
+            year_ends_on=cycle.opened_on - timedelta(days=1),
+            due_on=due_on or cycle.due_on,
+            overdue_at=at(cycle.opened_on) if overdue else None,
+        )
+    )
+    db.session.commit()
+
+
+def test_cpd_audit_outcomes_by_year_of_cycle_and_region(today):
+    _regions()
+    last_year = _cycle(date(today.year - 1, 3, 1))
+    this_year = _cycle(date(today.year, 1, 10))
+    _cycle(date(today.year - 5, 1, 1))  # before the period: not counted
+    _selected(last_year, YORKSHIRE, "accepted", "accepted")
+    _selected(last_year, YORKSHIRE, "advice", "advice")
+    _selected(last_year, LONDON, "closed", "not_met", overdue=True)
+    # Waiting for the record, its deadline passed: overdue without an outcome.
+    _selected(this_year, LONDON, "requested", due_on=today - timedelta(days=1))
+    _selected(this_year, LONDON, "submitted")
+    period = Period(date(today.year - 2, 1, 1), today)
+    found = sorted(queries.cpd_audit_outcomes(period, today), key=lambda r: (r.year, r.region_code))
+    assert [
+        (r.year, r.region_code, r.selected, r.accepted, r.advice, r.not_met, r.overdue)
+        for r in found
+    ] == [
+        (today.year - 1, YORKSHIRE, 2, 1, 1, 0, 0),
+        (today.year - 1, LONDON, 1, 0, 0, 1, 1),
+        (today.year, LONDON, 2, 0, 0, 0, 1),
+    ]
+    assert queries.cpd_audit_outcomes(Period(today + timedelta(days=1), today), today) == []
+
+
+def _qa_review(completed_on: date, grade: int, levels: dict[str, int], status="completed"):
+    from portal.peer_qa import queries as qa_queries
+    from portal.peer_qa.models import AgreedMarkerScore
+
+    review = make_qa_review(status=status)
+    review.completed_at = at(completed_on)
+    review.agreed_grade = grade
+    for marker in qa_queries.markers_of(review.rubric_id):
+        if marker.code in levels:
+            db.session.add(
+                AgreedMarkerScore(
+                    review_id=review.id, marker_id=marker.id, level=levels[marker.code]
+                )
+            )
+    db.session.commit()
+    return review
+
+
+def test_qa_grades_and_agreed_marker_levels_by_year(today):
+    from portal.peer_qa import queries as qa_queries
+
+    rubric = make_rubric()
+    first, second = (m.code for m in qa_queries.markers_of(rubric.id)[:2])
+    last_year = date(today.year - 1, 6, 1)
+    _qa_review(last_year, 3, {first: 2, second: 3})
+    _qa_review(last_year, 3, {first: 2})
+    _qa_review(today, 2, {first: 1}, status="responded")
+    # Not released: neither counts.
+    _qa_review(today, 4, {first: 4}, status="moderation")
+    period = Period(date(today.year - 2, 1, 1), today)
+    assert sorted((g.year, g.grade, g.count) for g in queries.qa_grades(period)) == [
+        (today.year - 1, 3, 2),
+        (today.year, 2, 1),
+    ]
+    found = sorted(
+        (m.year, m.marker_code, m.level, m.count) for m in queries.qa_marker_levels(period)
+    )
+    assert found == sorted(
+        [
+            (today.year - 1, first, 2, 2),
+            (today.year - 1, second, 3, 1),
+            (today.year, first, 1, 1),
+        ]
+    )
+    overall, levels = queries.qa_scale_labels()
+    assert overall[3] == "Good" and levels[1] == "Inadequate"
+    assert queries.qa_grades(Period(today + timedelta(days=1), today)) == []
+
+
+def test_recommendation_classes_are_a_seam_until_classes_are_stored(today):
+    assert queries.recommendation_classes(Period(today, today)) is None
 
 
 def test_notifications_by_region_and_month(today):

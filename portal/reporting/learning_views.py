@@ -1,0 +1,206 @@
+"""Learning pages: findings of peer-reviewed reviews tagged against the system conditions (QA
+leads and administrators), and national recommendations with the government's response (seen
+by analysts, entered by administrators)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.core.errors import ConcurrentEdit, DomainError
+from portal.core.forms import apply_domain_error
+from portal.core.permissions import Permission, require_permission
+from portal.extensions import db
+from portal.reporting import bp, learning_queries, learning_services
+from portal.reporting.learning_forms import (
+    FindingForm,
+    NationalRecommendationForm,
+    RecommendationFilterForm,
+    ResponseForm,
+)
+from portal.reporting.learning_models import (
+    RESPONSE_LABELS,
+    RecommendationSource,
+    ResponseStatus,
+)
+
+View = str | Response | tuple[str, int]
+
+
+# Findings
+
+
+@bp.route("/reports/learning/findings")
+@require_permission(Permission.RECORD_FINDINGS)
+def list_findings() -> View:
+    return render_template(
+        "reporting/list_findings.html",
+        taxonomy=learning_queries.current_taxonomy(),
+        findings=learning_queries.findings(),
+        can_view_reports=current_user.has_permission(Permission.VIEW_REPORTS),
+    )
+
+
+def _review_choices() -> list[tuple[str, str]]:
+    return [(str(r.id), f"{r.reference}: {r.title}") for r in learning_queries.completed_reviews()]
+
+
+@bp.route("/reports/learning/findings/new", methods=["GET", "POST"])
+@require_permission(Permission.RECORD_FINDINGS)
+def new_finding() -> View:
+    taxonomy = learning_queries.current_taxonomy()
+    if taxonomy is None:
+        flash("Load the system conditions before recording findings.")
+        return redirect(url_for("reporting.list_findings"))
+    form = FindingForm()
+    form.review.choices = [("", "Select a review"), *_review_choices()]
+    form.conditions.choices = [(c.code, c.label) for c in taxonomy.conditions]
+    descriptions = {c.code: c.description for c in taxonomy.conditions}
+    if form.validate_on_submit():
+        review = learning_queries.qa_review(int(form.review.data))
+        if review is None:
+            abort(404)
+        chosen = learning_queries.conditions_by_code(taxonomy.id, list(form.conditions.data))
+        try:
+            learning_services.record_finding(current_user, review, form.text.data, chosen)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            flash("The finding is saved.", "success")
+            return redirect(url_for("reporting.list_findings"))
+    return render_template(
+        "reporting/new_finding.html", form=form, taxonomy=taxonomy, descriptions=descriptions
+    )
+
+
+# National recommendations
+
+
+@bp.route("/reports/national-recommendations")
+@require_permission(Permission.VIEW_REPORTS)
+def list_national_recommendations() -> View:
+    form = RecommendationFilterForm(request.args)
+    years = learning_queries.recommendation_years()
+    form.year.choices = [("", "All years"), *((str(y), str(y)) for y in years)]
+    form.response.choices = [("", "Any response"), *((s.value, s.label) for s in ResponseStatus)]
+    year = int(form.year.data) if form.year.data in {str(y) for y in years} else None
+    response = (
+        ResponseStatus(form.response.data)
+        if form.response.data in {s.value for s in ResponseStatus}
+        else None
+    )
+    found = learning_queries.national_recommendations(
+        learning_queries.RecommendationFilter(year, response)
+    )
+    return render_template(
+        "reporting/list_national_recommendations.html",
+        filter_form=form,
+        recommendations=found,
+        references=learning_queries.references_of(
+            {r.qa_review_id for r in found if r.qa_review_id is not None}
+        ),
+        can_manage=current_user.has_permission(Permission.MANAGE_NATIONAL_RECOMMENDATIONS),
+    )
+
+
+@bp.route("/reports/national-recommendations/new", methods=["GET", "POST"])
+@require_permission(Permission.MANAGE_NATIONAL_RECOMMENDATIONS)
+def new_national_recommendation() -> View:
+    form = NationalRecommendationForm()
+    form.review.choices = [("", "Select a review"), *_review_choices()]
+    if form.validate_on_submit():
+        source = RecommendationSource(form.source.data)
+        review = (
+            learning_queries.qa_review(int(form.review.data))
+            if source is RecommendationSource.REVIEW and form.review.data
+            else None
+        )
+        given = learning_services.RecommendationInput(
+            text=form.text.data,
+            year=int(form.year.data),
+            addressed_to=form.addressed_to.data,
+            source=source,
+            review=review,
+            source_title=form.source_title.data,
+            source_year=form.source_year.data,
+        )
+        try:
+            made = learning_services.add_national_recommendation(current_user, given)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            flash("The recommendation is added.", "success")
+            return redirect(
+                url_for("reporting.show_national_recommendation", recommendation_id=made.id)
+            )
+    return render_template("reporting/new_national_recommendation.html", form=form)
+
+
+@bp.route("/reports/national-recommendations/<int:recommendation_id>")
+@require_permission(Permission.VIEW_REPORTS)
+def show_national_recommendation(recommendation_id: int) -> View:
+    recommendation = learning_queries.national_recommendation(recommendation_id)
+    if recommendation is None:
+        abort(404)
+    references = learning_queries.references_of(
+        {recommendation.qa_review_id} if recommendation.qa_review_id else set()
+    )
+    return render_template(
+        "reporting/show_national_recommendation.html",
+        recommendation=recommendation,
+        reference=references.get(recommendation.qa_review_id or 0, ""),
+        history=learning_queries.response_history(recommendation.id),
+        labels=RESPONSE_LABELS,
+        can_manage=current_user.has_permission(Permission.MANAGE_NATIONAL_RECOMMENDATIONS),
+    )
+
+
+@bp.route(
+    "/reports/national-recommendations/<int:recommendation_id>/response", methods=["GET", "POST"]
+)
+@require_permission(Permission.MANAGE_NATIONAL_RECOMMENDATIONS)
+def edit_response(recommendation_id: int) -> View:
+    recommendation = learning_queries.national_recommendation(recommendation_id)
+    if recommendation is None:
+        abort(404)
+    form = ResponseForm(
+        data={
+            "status": recommendation.response.value,
+            "action": recommendation.response_action or "",
+            "responded_on": recommendation.responded_on,
+            "version_id": str(recommendation.version_id),
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            learning_services.record_response(
+                current_user,
+                recommendation,
+                status=ResponseStatus(form.status.data),
+                action=form.action.data or "",
+                responded_on=form.responded_on.data,
+                version_id=form.seen_version,
+            )
+        except ConcurrentEdit as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, "status")
+            # Told once, a second save is a deliberate choice over what is now stored.
+            fresh = learning_queries.national_recommendation(recommendation_id)
+            form.version_id.data = str(fresh.version_id) if fresh else ""
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            flash("The government's response is saved.", "success")
+            return redirect(
+                url_for(
+                    "reporting.show_national_recommendation", recommendation_id=recommendation_id
+                )
+            )
+    return render_template("reporting/edit_response.html", form=form, recommendation=recommendation)
