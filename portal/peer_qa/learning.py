@@ -131,7 +131,7 @@ def class_counts_by_region() -> list[ClassCounts]:
     return _grouped(rows)
 
 
-def _theme_codes() -> Any:
+def theme_codes() -> Any:
     """The review's themes (a JSON list of codes), one row each."""
     if db.session.get_bind().dialect.name == "postgresql":
         return sa.func.json_array_elements_text(QaReview.themes).table_valued("value").lateral()
@@ -140,7 +140,7 @@ def _theme_codes() -> Any:
 
 def class_counts_by_theme() -> list[ClassCounts]:
     """Recommendations by class, for each theme; a review with two themes counts in both."""
-    theme = _theme_codes()
+    theme = theme_codes()
     rows = db.session.execute(
         sa.select(theme.c.value, RecommendationAnalysis.class_, sa.func.count())
         .select_from(RecommendationAnalysis)

@@ -34,10 +34,12 @@ from portal.cpd.rules import EntryFacts, cpd_years, in_force_on, judge_year
 from portal.extensions import db
 from portal.framework.models import Competency, FrameworkDomain, FrameworkStatus
 from portal.organisations.models import Organisation, Region
+from portal.peer_qa import learning as qa_learning
 from portal.peer_qa.models import (
     RELEASED,
     AgreedMarkerScore,
     QaReview,
+    RecommendationAnalysis,
     RubricMarker,
     RubricVersion,
 )
@@ -49,6 +51,7 @@ from portal.reporting.facts import (
     AssessorLoad,
     AuditOutcomeCount,
     CategoryCount,
+    ClassCount,
     ComplianceCount,
     Concentration,
     DomainHours,
@@ -69,6 +72,7 @@ from portal.reporting.facts import (
     RegionNotifications,
     RegionPlaces,
     StateCount,
+    ThemeClassCount,
 )
 from portal.reporting.models import (
     AGE_BAND_LABELS,
@@ -707,15 +711,36 @@ def qa_scale_labels() -> tuple[dict[int, str], dict[int, str]]:
     return rubric.overall_scale, rubric.scale
 
 
-def recommendation_classes(period: Period) -> RecommendationClasses | None:
-    """The seam for recommendations' classes (codes as in frames.RECOMMENDATION_CLASSES:
-    training, procedure, system, national), for reviews whose QA feedback was released in the
-    period (`_released_in`). None while classifications are not stored: the dashboard says so.
-    Once they are, two GROUP BY queries fill it: `by_year_and_region`, one ClassCount per (year
-    of completed_at, the partnership's region code or None, class code) counting each
-    recommendation once; `by_theme`, one ThemeClassCount per (theme code of the review, class
-    code), a recommendation counted under each of its review's themes."""
-    return None
+def recommendation_classes(period: Period) -> RecommendationClasses:
+    """Recommendations by class (training, procedure, system, national: the classes peer QA
+    stores for each recommendation), for reviews whose QA feedback was released in the period
+    (`_released_in`), in two GROUP BY queries: by the year feedback was released and the
+    commissioning partnership's region (each recommendation once), and by the review's themes
+    (a recommendation under each theme of its review)."""
+    year = sa.extract("year", QaReview.completed_at)
+    by_year_and_region = db.session.execute(
+        sa.select(year, Organisation.region_code, RecommendationAnalysis.class_, sa.func.count())
+        .select_from(RecommendationAnalysis)
+        .join(QaReview, QaReview.id == RecommendationAnalysis.review_id)
+        .join(Organisation, Organisation.id == QaReview.partnership_id)
+        .where(*_released_in(period))
+        .group_by(year, Organisation.region_code, RecommendationAnalysis.class_)
+    )
+    theme = qa_learning.theme_codes()
+    by_theme = db.session.execute(
+        sa.select(theme.c.value, RecommendationAnalysis.class_, sa.func.count())
+        .select_from(RecommendationAnalysis)
+        .join(QaReview, QaReview.id == RecommendationAnalysis.review_id)
+        .join(theme, sa.true())
+        .where(*_released_in(period))
+        .group_by(theme.c.value, RecommendationAnalysis.class_)
+    )
+    return RecommendationClasses(
+        by_year_and_region=tuple(
+            ClassCount(int(y), region, str(c), int(n)) for y, region, c, n in by_year_and_region
+        ),
+        by_theme=tuple(ThemeClassCount(str(t), str(c), int(n)) for t, c, n in by_theme),
+    )
 
 
 # The workforce

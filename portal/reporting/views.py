@@ -131,7 +131,6 @@ def show_dashboard() -> View:
         args=_query_args(),
         rule=_rule(),
         symbols=SYMBOLS,
-        classes_recorded=any(t.key.startswith("recommendation-classes") for t in tables),
         can_upload=current_user.has_permission(Permission.UPLOAD_NOTIFICATIONS),
         today=today_in_england(),
     )

@@ -82,7 +82,8 @@ def test_the_dashboard_follows_the_page_rules_with_every_section(client, analyst
     assert soup.find(id="summary-cpd-audit-by-region") is not None
     assert soup.find(id="summary-qa-grades-by-year") is not None
     assert soup.find(id="summary-qa-lowest-markers") is not None
-    assert "is not recorded in the portal yet" in soup.get_text()
+    assert soup.find(id="summary-recommendation-classes-by-year") is not None
+    assert soup.find(id="summary-recommendation-classes-by-theme") is not None
     form = soup.find("form", attrs={"aria-label": "Filter the reports"})
     assert form["method"] == "get"
 

@@ -493,8 +493,48 @@ def test_qa_grades_and_agreed_marker_levels_by_year(today):
     assert queries.qa_grades(Period(today + timedelta(days=1), today)) == []
 
 
-def test_recommendation_classes_are_a_seam_until_classes_are_stored(today):
-    assert queries.recommendation_classes(Period(today, today)) is None
+def test_recommendation_classes_by_year_region_and_theme(today):
+    london = make_organisation(region=make_region(code=LONDON, name="London"))
+    yorkshire = make_organisation(region=make_region())
+    training = "Practitioners should attend refresher training on neglect."
+    system = "The partnership should fund a shared caseload measure across agencies by March."
+    national = "The Department for Education should issue national guidance on infant sleep."
+
+    def released(on, partnership, recommendations, themes, status="completed"):
+        review = make_qa_review(
+            status=status,
+            partnership=partnership,
+            recommendations=recommendations,
+            themes=themes,
+        )
+        review.completed_at = at(on)
+        db.session.commit()
+
+    last_year = date(today.year - 1, 6, 1)
+    released(last_year, london, (training, system), ("neglect", "infant-deaths"))
+    released(today, yorkshire, (training, national), ("neglect",), status="responded")
+    # Not released, and released outside the period: neither counts.
+    released(today, yorkshire, (system,), ("neglect",), status="moderation")
+    released(date(today.year - 3, 1, 1), london, (system,), ("neglect",))
+
+    classes = queries.recommendation_classes(Period(date(today.year - 2, 1, 1), today))
+    assert sorted(
+        (c.year, c.region_code, c.class_code, c.count) for c in classes.by_year_and_region
+    ) == [
+        (today.year - 1, LONDON, "system", 1),
+        (today.year - 1, LONDON, "training", 1),
+        (today.year, YORKSHIRE, "national", 1),
+        (today.year, YORKSHIRE, "training", 1),
+    ]
+    assert sorted((t.theme, t.class_code, t.count) for t in classes.by_theme) == [
+        ("infant-deaths", "system", 1),
+        ("infant-deaths", "training", 1),
+        ("neglect", "national", 1),
+        ("neglect", "system", 1),
+        ("neglect", "training", 2),
+    ]
+    empty = queries.recommendation_classes(Period(today + timedelta(days=1), today))
+    assert empty.by_year_and_region == () and empty.by_theme == ()
 
 
 def test_notifications_by_region_and_month(today):
