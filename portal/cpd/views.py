@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.applications.models import AccreditationRecord
+from portal.core.csv_files import NotACsvFile
 from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
@@ -47,7 +48,6 @@ from portal.cpd.imports import (
     ImportCheck,
     ImportContext,
     ImportRow,
-    NotACsvFile,
     check_file,
     template_csv,
 )

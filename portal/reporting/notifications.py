@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.core import csv_files
 from portal.reporting.models import MAX_NOTIFICATIONS
 
 MAX_UPLOAD_BYTES = 1024 * 1024
@@ -24,19 +25,7 @@ COLUMN_HELP: dict[str, str] = {
     f"{MAX_NOTIFICATIONS}",
 }
 
-SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "a PDF"),
-    (b"PK\x03\x04", "a spreadsheet or other zipped file: save it as 'CSV UTF-8'"),
-    (b"\xd0\xcf\x11\xe0", "an older Office file: save it as 'CSV UTF-8'"),
-    (b"\x89PNG", "an image"),
-    (b"\xff\xd8\xff", "an image"),
-)
-
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-class NotACsvFile(ValueError):
-    """The whole file is refused: the message says why."""
 
 
 @dataclass(frozen=True)
@@ -85,58 +74,14 @@ def template_csv() -> str:
 
 
 def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
-    """The data rows with their line numbers, once the file is known to be UTF-8 CSV text with
-    the template's header. Raises NotACsvFile saying why it is not."""
-    if not content.strip():
-        raise NotACsvFile("The selected file is empty")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise NotACsvFile(f"The file must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-    for signature, what in SIGNATURES:
-        if content.startswith(signature):
-            raise NotACsvFile(f"The selected file must be a CSV file: this one is {what}")
-    if b"\x00" in content:
-        raise NotACsvFile("The selected file must be a CSV file: this one is not text")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NotACsvFile(
-            "The selected file must be a CSV file saved as UTF-8 (in a spreadsheet, choose "
-            "'CSV UTF-8')"
-        ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise NotACsvFile("The selected file is empty")
-        names = [name.strip().lower() for name in header]
-        missing = [c for c in COLUMNS if c not in names]
-        unexpected = [n for n in names if n and n not in COLUMNS]
-        if missing or unexpected or len(set(names)) != len(names):
-            parts = []
-            if missing:
-                parts.append("it has no column " + ", ".join(missing))
-            if unexpected:
-                parts.append("it has columns the template does not: " + ", ".join(unexpected))
-            if not parts:
-                parts.append("a column appears twice")
-            raise NotACsvFile(
-                "The first row must be the template's column headings: " + "; ".join(parts)
-            )
-        rows: list[tuple[int, dict[str, str]]] = []
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise NotACsvFile(f"The file can hold up to {MAX_ROWS:,} rows")
-            if len(values) != len(names):
-                rows.append((reader.line_num, {"__columns__": str(len(values))}))
-                continue
-            rows.append((reader.line_num, dict(zip(names, values, strict=True))))
-    except csv.Error as exc:
-        raise NotACsvFile(
-            f"The selected file must be a CSV file: line {reader.line_num} could not be read"
-        ) from exc
-    return rows
+    """The data rows with their line numbers (see core.csv_files.read_csv)."""
+    return csv_files.read_csv(
+        content,
+        COLUMNS,
+        max_bytes=MAX_UPLOAD_BYTES,
+        max_rows=MAX_ROWS,
+        too_many=f"The file can hold up to {MAX_ROWS:,} rows",
+    )
 
 
 def named_keys(rows: list[tuple[int, dict[str, str]]]) -> list[tuple[str, date]]:
@@ -155,13 +100,16 @@ def check_row(
     line: int, raw: dict[str, str], partnerships: Mapping[str, int], today: date
 ) -> NotificationRow:
     """Everything wrong with one row, in words the analyst can act on."""
-    if "__columns__" in raw:
+    if csv_files.WRONG_COLUMNS in raw:
         return NotificationRow(
             line,
             "",
             None,
             None,
-            (f"The row has {raw['__columns__']} values where the template has {len(COLUMNS)}",),
+            (
+                f"The row has {raw[csv_files.WRONG_COLUMNS]} values where the template has "
+                f"{len(COLUMNS)}",
+            ),
         )
     problems: list[str] = []
     code = raw["partnership_code"].strip().lower()

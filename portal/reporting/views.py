@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.core.csv_files import NotACsvFile
 from portal.core.dates import add_years, today_in_england
 from portal.core.errors import DomainError
 from portal.core.permissions import Permission, require_permission
@@ -43,7 +44,6 @@ from portal.reporting.notifications import (
     COLUMN_HELP,
     COLUMNS,
     MAX_UPLOAD_BYTES,
-    NotACsvFile,
     NotificationCheck,
     check_file,
     named_keys,

@@ -10,6 +10,7 @@ from datetime import date
 import openpyxl
 import pytest
 
+from portal.core.csv_files import NotACsvFile
 from portal.cpd.frames import COLUMNS as EXPORT_COLUMNS
 from portal.cpd.frames import ActivityRow, activities_frame, defuse, to_csv, to_xlsx
 from portal.cpd.imports import (
@@ -17,7 +18,6 @@ from portal.cpd.imports import (
     EXAMPLE_ROW,
     MAX_IMPORT_BYTES,
     ImportContext,
-    NotACsvFile,
     check_file,
     read_csv,
     template_csv,

@@ -9,11 +9,11 @@ from datetime import date
 
 import pytest
 
+from portal.core.csv_files import NotACsvFile
 from portal.reporting.notifications import (
     COLUMNS,
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
-    NotACsvFile,
     check_file,
     named_keys,
     read_csv,
