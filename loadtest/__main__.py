@@ -193,6 +193,8 @@ def _run(
                     _env("THREADS", "4"),
                     "--keep-alive",
                     _env("KEEP_ALIVE", "5"),
+                    "--graceful-timeout",
+                    "5",
                     "wsgi:app",
                 ],
                 cwd=ROOT,
@@ -274,6 +276,7 @@ def _run(
     output.mkdir(parents=True, exist_ok=True)
     (output / "loadtest.json").write_text(json.dumps(result, indent=2) + "\n")
     _summary(result, pages, write_report, broken)
+    print(f"Load average (1, 5, 15 minutes) at the end: {os.getloadavg()}")
     print(f"Written to {output / 'loadtest.json'}; server log in {work / 'server.log'}")
     return 1 if lost or broken or not total.get("requests") else 0
 

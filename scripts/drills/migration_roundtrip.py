@@ -88,7 +88,7 @@ def main() -> int:
     before = counts(copy)
     print(f"Copy at {head}: {len(before)} tables, {sum(before.values())} rows.")
 
-    flask(copy, instance, "db", "downgrade", "-1")
+    flask(copy, instance, "db", "downgrade")  # one revision back
     down = revision(copy)
     during = counts(copy)
     dropped = sorted(set(before) - set(during))
