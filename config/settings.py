@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -83,6 +85,10 @@ class Base:
         self.OUTBOX_DIR = self.INSTANCE_PATH / "outbox"
         # Uploaded work samples and evidence: outside the web root, never served as static files.
         self.UPLOAD_DIR = Path(env.get("UPLOAD_DIR", str(self.INSTANCE_PATH / "uploads")))
+        # Seals uploaded files at rest (AES-256-GCM): 32 bytes in URL-safe base64. Older keys,
+        # comma-separated, are still accepted for reading while files are re-sealed.
+        self.UPLOAD_ENCRYPTION_KEY: str | None = env.get("UPLOAD_ENCRYPTION_KEY")
+        self.UPLOAD_ENCRYPTION_OLD_KEYS: str = env.get("UPLOAD_ENCRYPTION_OLD_KEYS", "")
         self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000")
         self.MAIL_FROM = env.get("MAIL_FROM", self.MAIL_FROM)
         self.DEMO_PASSWORD: str | None = env.get("DEMO_PASSWORD")
@@ -94,6 +100,12 @@ class Base:
 
     def validate(self) -> None:
         """Refuse to start without what this environment needs."""
+
+    def _derived_upload_key(self) -> str:
+        """Development and tests only: a key derived from SECRET_KEY, stable between runs."""
+        secret = (self.SECRET_KEY or "").encode("utf-8")
+        digest = hashlib.sha256(b"portal-upload-encryption:" + secret).digest()
+        return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 class Development(Base):
@@ -111,6 +123,7 @@ class Development(Base):
             f"sqlite:///{self.INSTANCE_PATH / 'portal.db'}"
         )
         self.DEMO_PASSWORD = self.DEMO_PASSWORD or self.DEFAULT_DEMO_PASSWORD
+        self.UPLOAD_ENCRYPTION_KEY = self.UPLOAD_ENCRYPTION_KEY or self._derived_upload_key()
 
 
 class Test(Base):
@@ -131,6 +144,7 @@ class Test(Base):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.RATELIMIT_STORAGE_OPTIONS = {"wrap_exceptions": True}
         self.DEMO_PASSWORD = self.DEMO_PASSWORD_DEFAULT
+        self.UPLOAD_ENCRYPTION_KEY = self._derived_upload_key()
         # Tests configure the providers they use themselves.
         self.IDENTITY_PROVIDERS_FILE = None
 
@@ -139,15 +153,31 @@ class Production(Base):
     ENV_NAME = "production"
 
     def validate(self) -> None:
-        missing = [
-            name for name in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not getattr(self, name)
-        ]
+        needed = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "UPLOAD_ENCRYPTION_KEY")
+        missing = [name for name in needed if not getattr(self, name)]
         if missing:
-            labels = {"SECRET_KEY": "SECRET_KEY", "SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
+            labels = {
+                "SECRET_KEY": "SECRET_KEY",
+                "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+                "UPLOAD_ENCRYPTION_KEY": "UPLOAD_ENCRYPTION_KEY",
+            }
             names = ", ".join(labels[m] for m in missing)
             raise ConfigError(f"Production configuration needs {names} in the environment.")
         if self.SECRET_KEY is not None and len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+        for text in [self.UPLOAD_ENCRYPTION_KEY or "", *self.UPLOAD_ENCRYPTION_OLD_KEYS.split(",")]:
+            if text.strip() and len(_b64(text)) != 32:
+                raise ConfigError(
+                    "UPLOAD_ENCRYPTION_KEY (and each of UPLOAD_ENCRYPTION_OLD_KEYS) must be 32 "
+                    "bytes in URL-safe base64: make one with `flask --app wsgi uploads new-key`."
+                )
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except ValueError:
+        return b""
 
 
 ENVIRONMENTS: dict[str, type[Base]] = {

@@ -6,11 +6,12 @@ Settings come from the environment: LOADTEST_USERS (50), LOADTEST_DURATION (seco
 LOADTEST_SPAWN_RATE (users started per second, 5), LOADTEST_OUTPUT (folder, build),
 LOADTEST_POSTGRES (server, postgresql+psycopg://postgres@127.0.0.1:5432/),
 LOADTEST_REDIS_URL (redis://127.0.0.1:6379/14, emptied first), WORKERS, THREADS and KEEP_ALIVE
-(gunicorn, as scripts/serve.sh: 2, 4 and 5 seconds) and SECRET_KEY (a random one for the run
-when not set)."""
+(gunicorn, as scripts/serve.sh: 2, 4 and 5 seconds) and SECRET_KEY and UPLOAD_ENCRYPTION_KEY
+(random ones for the run when not set)."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
@@ -124,14 +125,15 @@ def main() -> int:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
+        "UPLOAD_ENCRYPTION_KEY": os.environ.get("UPLOAD_ENCRYPTION_KEY")
+        or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "INSTANCE_PATH": str(work / "instance"),
         "LOADTEST_POPULATION": str(work / "population.json"),
         "LOADTEST_WRITES": str(work / "writes.json"),
     }
     env.pop("SMTP_HOST", None)  # email goes to files in the run's own folder
-    os.environ.update(
-        {key: env[key] for key in ("PORTAL_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
-    )
+    passed_on = ("PORTAL_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "UPLOAD_ENCRYPTION_KEY")
+    os.environ.update({key: env[key] for key in passed_on})
     os.environ["INSTANCE_PATH"] = env["INSTANCE_PATH"]
     redis.Redis.from_url(redis_url, socket_connect_timeout=2).flushdb()
 

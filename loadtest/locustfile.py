@@ -28,9 +28,11 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION = re.compile(r'name="version_id"[^>]*value="([^"]*)"')
 LEVEL = re.compile(r'name="level"[^>]*value="(\d+)"')
 
-# What analysts open. The reporting dashboard is not built yet: until it is, analysts land on
-# their dashboard. Add its pages here when it arrives.
-ANALYST_PAGES: tuple[tuple[str, str], ...] = (("/dashboard", "analyst: dashboard"),)
+# What analysts open: their dashboard and the reports (add report pages here as they come).
+ANALYST_PAGES: tuple[tuple[str, str], ...] = (
+    ("/dashboard", "analyst: dashboard"),
+    ("/reports", "analyst: reports"),
+)
 SEARCH_WORDS = ("neglect", "adolescents", "infant", "online", "domestic", "")
 REGIONS = ("", "E12000001", "E12000002", "E12000003", "E12000007", "E12000008")
 

@@ -96,6 +96,7 @@ def _register_core(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal import (
         admin,
+        api,
         applications,
         auth,
         cpd,
@@ -104,7 +105,9 @@ def _register_blueprints(app: Flask) -> None:
         home,
         organisations,
         peer_qa,
+        privacy,
         register,
+        reporting,
     )
 
     auth.init_app(app)
@@ -119,22 +122,31 @@ def _register_blueprints(app: Flask) -> None:
         register,
         peer_qa,
         credentials,
+        reporting,
+        api,
+        privacy,
     ):
         app.register_blueprint(feature.bp)
+    api.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from portal.api.cli import api_cli
     from portal.applications.cli import applications_cli
     from portal.auth.cli import users_cli
-    from portal.core.cli import outbox_cli
+    from portal.core.cli import backup_command, outbox_cli, restore_command, uploads_cli
     from portal.cpd.cli import cpd_cli
     from portal.credentials.cli import credentials_cli
     from portal.demo.cli import demo_cli
     from portal.framework.cli import framework_cli, schemes_cli
     from portal.organisations.cli import organisations_cli
     from portal.peer_qa.cli import peer_qa_cli
+    from portal.privacy.cli import retention_cli
 
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(uploads_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)
     app.cli.add_command(demo_cli)
@@ -144,3 +156,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(cpd_cli)
     app.cli.add_command(peer_qa_cli)
     app.cli.add_command(credentials_cli)
+    app.cli.add_command(api_cli)
+    app.cli.add_command(retention_cli)

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that migrations and tests see the whole schema."""
 
+from portal.api.models import ApiClient, ApiToken
 from portal.applications.models import (
     AccreditationRecord,
     AccreditationStatusChange,
@@ -45,6 +46,7 @@ from portal.peer_qa.models import (
     PeerAssessment,
     QaReview,
     QaStatusChange,
+    RecommendationAnalysis,
     RubricMarker,
     RubricVersion,
 )
@@ -61,6 +63,7 @@ from portal.register.models import (
     RegisterEntryRegion,
     RegisterEntryTerm,
 )
+from portal.reporting.models import DiversityAnswers, IncidentNotification, NotificationImport
 
 __all__ = [
     "AccreditationRecord",
@@ -68,6 +71,8 @@ __all__ = [
     "AgreedMarkerScore",
     "AgreedScore",
     "Allocation",
+    "ApiClient",
+    "ApiToken",
     "Appeal",
     "Application",
     "AuditEvent",
@@ -84,14 +89,17 @@ __all__ = [
     "CpdRequirementVersion",
     "Decision",
     "DeclaredInterest",
+    "DiversityAnswers",
     "FeedbackReview",
     "FrameworkDomain",
     "FrameworkVersion",
     "IdentityLink",
+    "IncidentNotification",
     "InformationRequest",
     "IssuedCredential",
     "MarkerScore",
     "MentorPairing",
+    "NotificationImport",
     "Organisation",
     "OrganisationName",
     "OutboxMessage",
@@ -100,6 +108,7 @@ __all__ = [
     "PracticeFeedback",
     "QaReview",
     "QaStatusChange",
+    "RecommendationAnalysis",
     "RecoveryCode",
     "Referee",
     "Region",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: lint and type checks, then the whole suite on SQLite and on PostgreSQL.
-# With CI=true a missing PostgreSQL or browser fails the run instead of skipping.
+# With CI=true a missing PostgreSQL, browser or advisory service fails the run instead of skipping.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
@@ -31,6 +31,12 @@ $bin/ruff check . || fail "ruff"
 $bin/ruff format --check . || fail "ruff format (run: .venv/bin/ruff format .)"
 $bin/lint-imports --no-cache || fail "import-linter"
 $bin/mypy || fail "mypy"
+
+step "Security: bandit (code), pip-audit (installed packages)"
+# Every finding is fixed or marked in the code with `# nosec BXXX` and its reason.
+$bin/bandit -q -c pyproject.toml -r portal || fail "bandit"
+# Known vulnerabilities fail; an unreachable advisory service warns, or fails with CI=true.
+$bin/python scripts/audit_dependencies.py || fail "pip-audit"
 
 step "Test suite on SQLite"
 env -u TEST_DATABASE_URL $bin/pytest -p no:randomly "$@" || status=1

@@ -322,6 +322,19 @@ def make_record(
     return record
 
 
+def make_reviewer_in(region_code: str = "E12000003", **record: object) -> AccreditationRecord:
+    """An accreditation record whose application gave `region_code` as the home region (where
+    reports count the reviewer)."""
+    if db.session.get(Region, region_code) is None:
+        make_region(code=region_code, name=f"Region {region_code}")
+    made = make_record(**record)  # type: ignore[arg-type]
+    application = db.session.get(Application, made.application_id)
+    assert application is not None
+    application.home_region_code = region_code
+    db.session.commit()
+    return made
+
+
 def make_cpd_entry(
     record,
     *,
@@ -439,8 +452,12 @@ def make_qa_review(
         "The partnership should fund a shared caseload measure across agencies by March.",
         "Health and children's social care should redesign the referral pathway for infants.",
     ),
+    published_on: date = date(2026, 3, 2),
+    themes: tuple[str, ...] = ("neglect",),
 ):
-    """A review in the given QA state, as if its author had filled in every section."""
+    """A review in the given QA state, as if its author had filled in every section, with its
+    recommendations classified as the services classify them."""
+    from portal.peer_qa import services as qa_services
     from portal.peer_qa.models import QaReview, QaStatus, QaStatusChange, ReviewType
 
     rubric = make_rubric()
@@ -454,8 +471,8 @@ def make_qa_review(
         title=title,
         partnership_id=partnership.id,
         review_type=ReviewType.LCSPR,
-        published_on=date(2026, 3, 2),
-        themes=["neglect"],
+        published_on=published_on,
+        themes=list(themes),
         recommendations=list(recommendations),
         involvement={
             group: {"invited": True, "took_part": True, "how": "Met in person", "adjustments": ""}
@@ -474,6 +491,7 @@ def make_qa_review(
     db.session.add(
         QaStatusChange(review=review, from_status=None, to_status=review.status, actor_id=author.id)
     )
+    qa_services.classify_recommendations(review)
     db.session.commit()
     return review
 
@@ -530,3 +548,20 @@ def make_peer_assessment(
     assessment.submitted_at = utcnow() if submitted else None
     db.session.commit()
     return assessment
+
+
+def make_api_client(
+    *,
+    partnership: Organisation | None = None,
+    scopes: tuple[str, ...] = ("register:read", "register:commissioning"),
+    name: str = "Invented case management system",
+):
+    """An API client for `partnership` made by an administrator, and its secret (shown once)."""
+    from portal.api import services as api_services
+
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    created = api_services.create_client(
+        admin, name=name, partnership=partnership or make_organisation(), scopes=list(scopes)
+    )
+    db.session.commit()
+    return created.client, created.secret

@@ -44,6 +44,7 @@ from portal.extensions import db
 from portal.framework.models import Competency, Scheme
 from portal.framework.queries import published_framework
 from portal.organisations.models import Organisation
+from portal.peer_qa import queries as peer_qa_queries
 
 STALE = (
     "Someone else saved this application while you were editing it. Your answers are below: "
@@ -149,6 +150,25 @@ def cpd_met(application: Application, today: date) -> bool | None:
     if record is None:
         return False
     return cpd_queries.cpd_summary(record, today=today).met
+
+
+def qa_reviews_in_term(application: Application) -> int:
+    """For a renewal, how many of the reviewer's reviews completed peer QA in the term of the
+    accreditation it renews: they count towards the completed reviews a renewal needs."""
+    if application.kind is not ApplicationKind.RENEWAL:
+        return 0
+    record = db.session.scalar(
+        sa.select(AccreditationRecord).where(
+            AccreditationRecord.user_id == application.applicant_id,
+            AccreditationRecord.scheme_id == application.scheme_id,
+        )
+    )
+    if record is None:
+        return 0
+    outcomes = peer_qa_queries.qa_outcomes_for(
+        application.applicant_id, record.starts_on, record.expires_on
+    )
+    return len(outcomes)
 
 
 def reference_prefix(scheme: Scheme) -> str:
@@ -609,7 +629,13 @@ def submit_application(
     administrators are told there is an application to allocate."""
     _own_draft(actor, application)
     _check_version(application, version_id)
-    state = progress(application, competencies, today=today, cpd_met=cpd_met(application, today))
+    state = progress(
+        application,
+        competencies,
+        today=today,
+        cpd_met=cpd_met(application, today),
+        qa_reviews=qa_reviews_in_term(application),
+    )
     if not state.complete:
         left = [TASK_TITLES[slug] for slug, items in state.missing.items() if items]
         raise DomainError(

@@ -118,10 +118,12 @@ def progress(
     *,
     today: date,
     cpd_met: bool | None = None,
+    qa_reviews: int = 0,
 ) -> Progress:
     """Check every section of the application's task list against the scheme's settings.
     Pure: reads only what it is given (`cpd_met`: whether the CPD record of the accreditation
-    being renewed meets its requirements)."""
+    being renewed meets its requirements; `qa_reviews`: how many of the reviewer's reviews
+    completed peer QA in its term, which count as completed reviews beside those typed in)."""
     a = application
     settings = a.scheme.settings
     missing: dict[str, list[str]] = {task.slug: [] for task in (*TASKS, *RENEWAL_TASKS)}
@@ -237,11 +239,11 @@ def progress(
     least = int(settings.get("renewal_reviews_required", 2))
     need(
         "completed-reviews",
-        len(reviews) < least,
+        len(reviews) + qa_reviews < least,
         f"List at least {least} review{'s' if least != 1 else ''} you completed in this "
         "accreditation",
     )
-    started["completed-reviews"] = bool(reviews)
+    started["completed-reviews"] = bool(reviews) or qa_reviews > 0
     need(
         "renewal-statement",
         len((a.renewal_statement or "").strip()) < RENEWAL_STATEMENT_MIN,

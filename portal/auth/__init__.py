@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from portal.core.security import same_secret
 from portal.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -51,7 +52,7 @@ def init_app(app: Flask) -> None:
         if not user_id.isdigit() or not token:
             return None
         user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
-        if user is None or not user.active or user.session_token != token:
+        if user is None or not user.active or not same_secret(user.session_token, token):
             return None
         return user
 

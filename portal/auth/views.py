@@ -42,7 +42,7 @@ from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import public, require_sign_in
-from portal.core.security import safe_next
+from portal.core.security import safe_next, same_secret
 from portal.extensions import db, limiter
 
 View = str | Response | tuple[str, int]
@@ -313,7 +313,7 @@ def provider_callback(provider: str) -> View:
     return redirect(next_url)
 
 
-SETUP_SECRET = "mfa_setup_secret"  # noqa: S105  (a session key, not a secret)
+SETUP_SECRET = "mfa_setup_secret"  # noqa: S105  (a session key, not a secret)  # nosec B105
 NEW_CODES = "mfa_new_recovery_codes"
 
 
@@ -323,7 +323,7 @@ def _pending_user() -> User | None:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token or not user.active:
+    if user is None or not same_secret(user.session_token, token) or not user.active:
         return None
     return user
 

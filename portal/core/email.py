@@ -87,7 +87,8 @@ class SmtpTransport:
 
     def send(self, message: EmailMessage) -> None:
         s = self.settings
-        assert s.smtp_host is not None
+        if s.smtp_host is None:
+            raise RuntimeError("s.smtp_host is not set")
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout) as smtp:
             if s.smtp_starttls:
                 smtp.starttls()
@@ -100,7 +101,8 @@ class FileTransport:
     """Development without SMTP: each message becomes a .eml file."""
 
     def __init__(self, settings: MailSettings) -> None:
-        assert settings.outbox_dir is not None
+        if settings.outbox_dir is None:
+            raise RuntimeError("settings.outbox_dir is not set")
         self.folder = settings.outbox_dir
 
     def send(self, message: EmailMessage) -> None:

@@ -66,6 +66,13 @@ class Permission(enum.StrEnum):
     SUBMIT_REVIEWS = "submit_reviews"
     ASSESS_REVIEWS = "assess_reviews"
     MANAGE_PEER_QA = "manage_peer_qa"
+    VIEW_PEER_QA_LEARNING = "view_peer_qa_learning"
+    VIEW_REPORTS = "view_reports"
+    UPLOAD_NOTIFICATIONS = "upload_notifications"
+    GIVE_DIVERSITY_INFORMATION = "give_diversity_information"
+    MANAGE_API_CLIENTS = "manage_api_clients"
+    # Subject access requests: a person's own data as a ZIP, made by an administrator.
+    EXPORT_PERSONAL_DATA = "export_personal_data"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -77,6 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.KEEP_CPD,
             Permission.KEEP_REGISTER_ENTRY,
             Permission.SUBMIT_REVIEWS,
+            Permission.GIVE_DIVERSITY_INFORMATION,
         }
     ),
     # Peer assessors of reviews are accredited reviewers who also hold the assessor role.
@@ -88,11 +96,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ASSESS_APPLICATIONS,
             Permission.MODERATE_APPLICATIONS,
             Permission.MANAGE_PEER_QA,
+            Permission.VIEW_PEER_QA_LEARNING,
             Permission.ASSESS_CPD,
         }
     ),
     Role.COMMISSIONER: frozenset({Permission.SEARCH_REGISTER}),
-    Role.ANALYST: frozenset(),
+    Role.ANALYST: frozenset(
+        {
+            Permission.VIEW_REPORTS,
+            Permission.UPLOAD_NOTIFICATIONS,
+            Permission.VIEW_PEER_QA_LEARNING,
+        }
+    ),
     Role.ADMINISTRATOR: frozenset(
         {
             Permission.MANAGE_USERS,
@@ -103,6 +118,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_APPLICATIONS,
             Permission.MANAGE_ACCREDITATIONS,
             Permission.MANAGE_CPD,
+            Permission.VIEW_REPORTS,
+            Permission.MANAGE_API_CLIENTS,
+            Permission.EXPORT_PERSONAL_DATA,
         }
     ),
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 
@@ -43,6 +44,14 @@ PERMISSIONS_POLICY = (
 def register_security_headers(app: Flask) -> None:
     send_hsts = bool(app.config.get("SEND_HSTS"))
 
+    @app.before_request
+    def _refuse_nul_characters() -> None:
+        # No field has a use for a NUL character, and PostgreSQL refuses text holding one:
+        # a 400 page, not a database error.
+        fields = (*request.args.listvalues(), *request.form.listvalues())
+        if any("\x00" in value for values in fields for value in values):
+            abort(400)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
@@ -61,6 +70,14 @@ def register_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def same_secret(expected: str | None, given: str | None) -> bool:
+    """Compare a secret (token, code) in constant time, so the time taken says nothing about
+    how much of it was right."""
+    if expected is None or given is None:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -389,7 +389,8 @@ def record_review(
     message = f"The outcome of the audit of your CPD record is: {outcome.label.lower()}.\n\n"
     message += f"Feedback from the assessor:\n{feedback.strip()}"
     if planning:
-        assert plan_due_on is not None
+        if plan_due_on is None:
+            raise RuntimeError("plan_due_on is not set")
         selection.plan_actions = (plan_actions or "").strip()
         selection.plan_due_on = plan_due_on
         message += (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -14,7 +14,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
-from portal.core.uploads import UploadStore
+from portal.core.uploads import UploadStore, send_stored
 from portal.cpd import audit, audit_queries, bp, policies, queries
 from portal.cpd.audit_forms import (
     AllocateAssessorForm,
@@ -345,18 +345,12 @@ def download_audit_evidence(selection_id: int, evidence_id: int) -> Response:
     )
     if evidence is None:
         abort(404)
-    path = UploadStore(current_app.config["UPLOAD_DIR"]).path_of(evidence.storage_key)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
+    return send_stored(
+        UploadStore(current_app.config["UPLOAD_DIR"]),
+        evidence.storage_key,
         mimetype=evidence.content_type,
-        as_attachment=True,
         download_name=evidence.original_name,
-        max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Reviewers

@@ -116,7 +116,8 @@ def requirement_timeline(
         )
         .order_by(CpdRequirementVersion.published_at)
     ):
-        assert version.published_at is not None
+        if version.published_at is None:
+            raise RuntimeError("version.published_at is not set")
         timeline[version.scheme_id].append((_local_day(version.published_at), document_of(version)))
     return timeline
 
@@ -253,10 +254,12 @@ def progress_from(
     if timeline and years:
         for year in years:
             document = in_force_on(timeline, year.starts_on)
-            assert document is not None
+            if document is None:
+                raise RuntimeError("document is not set")
             judged.append(judge_year(facts, document, year, today))
         first = in_force_on(timeline, years[0].starts_on)
-        assert first is not None
+        if first is None:
+            raise RuntimeError("first is not set")
         term = judge_term(facts, first, years)
     current = next((j for j in judged if j.state is YearState.CURRENT), None)
     in_term = (

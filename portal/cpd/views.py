@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -28,7 +27,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
-from portal.core.uploads import UploadStore
+from portal.core.uploads import UploadStore, send_stored
 from portal.cpd import audit_queries, bp, policies, queries, services
 from portal.cpd.diff import diff_requirements
 from portal.cpd.forms import (
@@ -345,18 +344,12 @@ def download_evidence(entry_id: int, evidence_id: int) -> Response:
     evidence = queries.evidence(entry, evidence_id)
     if evidence is None:
         abort(404)
-    path = _store().path_of(evidence.storage_key)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
+    return send_stored(
+        _store(),
+        evidence.storage_key,
         mimetype=evidence.content_type,
-        as_attachment=True,
         download_name=evidence.original_name,
-        max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/activities/<int:entry_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
@@ -428,12 +421,10 @@ def _staged(record: AccreditationRecord) -> tuple[bytes, str] | None:
     if not isinstance(staged, dict) or staged.get("record") != record.id:
         return None
     try:
-        path = _store().path_of(str(staged.get("key", "")))
-    except ValueError:
+        content = _store().read(str(staged.get("key", "")))
+    except (ValueError, FileNotFoundError):
         return None
-    if not path.exists():
-        return None
-    return path.read_bytes(), str(staged.get("name", ""))
+    return content, str(staged.get("name", ""))
 
 
 @bp.route("/import/template.csv")
@@ -464,9 +455,7 @@ def import_activities() -> View:
         else:
             _forget_staged()
             key = secrets.token_hex(16)
-            path = _store().path_of(key)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+            _store().write(key, content)
             session[IMPORT_SESSION] = {
                 "key": key,
                 "record": record.id,

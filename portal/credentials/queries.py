@@ -113,7 +113,8 @@ def framework_of(record: AccreditationRecord) -> FrameworkVersion:
         .join(Application, Application.framework_id == FrameworkVersion.id)
         .where(Application.id == record.application_id)
     )
-    assert framework is not None  # an application always has its framework
+    if framework is None:
+        raise RuntimeError("an application always has its framework")
     return framework
 
 

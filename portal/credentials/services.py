@@ -291,7 +291,8 @@ def verify_credential(token: str, *, now: datetime | None = None) -> Verificatio
         checked = signing.check_signature(token, queries.public_keys())
         contents = signing.contents(checked.payload, base_url=base_url)
         key = queries.key(checked.kid)
-        assert key is not None  # check_signature found it among the keys
+        if key is None:
+            raise RuntimeError("check_signature found it among the keys")
         if (
             key.retired_at is not None
             and contents.issued_at is not None

@@ -4,6 +4,7 @@ Every review, partnership event and person here is invented."""
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,6 +28,64 @@ PEER_ASSESSORS = (
 )
 
 
+# Invented recommendations, by the class the recommendation rules give them.
+TRAINING = (
+    "All practitioners should attend refresher training on neglect and its signs.",
+    "Health visitors should receive training on recognising financial hardship in pre-birth "
+    "assessments.",
+    "Practitioners should be reminded of the neglect toolkit.",
+    "School staff should complete awareness sessions on the signs of exploitation.",
+    "Midwives and health visitors should attend multi-agency training on domestic abuse and "
+    "coercive control.",
+    "The partnership should run a learning event so that practitioners understand the "
+    "experiences of disabled children.",
+    "Practitioners must remember to record the voice of the child at every visit.",
+    "GPs should be made aware of the safeguarding guidance on bruising in non-mobile babies.",
+)
+PROCEDURE = (
+    "The partnership should update the multi-agency neglect procedure and its toolkit by June.",
+    "Children's social care should revise the missing-from-care protocol and publish it on the "
+    "partnership website.",
+    "The partnership should update its escalation policy so that disagreements between agencies "
+    "are resolved within ten days.",
+    "The local authority should amend the pre-birth assessment procedure to include a check on "
+    "housing and income.",
+    "The partnership should review and reissue the threshold document with examples for "
+    "adolescents.",
+    "Health and children's social care should agree a revised referral form for concerns about "
+    "infants.",
+    "The partnership should update the procedure for children who are electively home educated.",
+)
+SYSTEM = (
+    "The partnership should fund additional health visitor posts to reduce caseloads and "
+    "redesign how agencies share information.",
+    "Children's social care should cap caseloads in the long-term team at 18 children, measured "
+    "quarterly.",
+    "The integrated care board should fund interpreters for every health visitor contact where "
+    "a parent's first language is not English.",
+    "The partnership should fund a single front door for families of disabled children, with "
+    "waiting times reported to the board every six months.",
+    "The local authority and schools should redesign the route back to school after an "
+    "exclusion so that a named worker holds each plan.",
+    "The local authority should resource a stable team of social workers for children in care "
+    "so that each child keeps one worker.",
+)
+NATIONAL = (
+    "The Department for Education should amend Working Together to require national guidance "
+    "on infant sleep.",
+    "The Department for Education should publish guidance on sharing mental health information "
+    "when a child changes school.",
+    "The Child Safeguarding Practice Review Panel should consider a national review of how "
+    "financial hardship shapes neglect.",
+    "The Home Office should change national guidance so that domestic abuse notifications reach "
+    "health visitors.",
+    "The Department of Health and Social Care should issue national guidance on safeguarding "
+    "disabled children in hospital.",
+    "The government should amend the law on elective home education so that every child is seen.",
+)
+POOLS = {"training": TRAINING, "procedure": PROCEDURE, "system": SYSTEM, "national": NATIONAL}
+
+
 @dataclass(frozen=True)
 class DemoReview:
     state: str
@@ -34,11 +93,15 @@ class DemoReview:
     partnership: str
     review_type: ReviewType
     themes: tuple[str, ...]
-    recommendations: tuple[str, ...]
+    # How many recommendations of each class: (training, procedure, system, national).
+    mix: tuple[int, int, int, int]
     # Levels by marker code where the two peers differ from 3; empty: both give 3.
     first: dict[str, int]
     second: dict[str, int]
     grades: tuple[int, int] = (3, 3)
+    # Paragraphs of analysis beside six of chronology: how far the report explains why.
+    analysis: int = 2
+    years_ago: int = 0
 
 
 REVIEWS: tuple[DemoReview, ...] = (
@@ -48,10 +111,7 @@ REVIEWS: tuple[DemoReview, ...] = (
         "sunderland",
         ReviewType.LCSPR,
         ("children-in-care", "exploitation"),
-        (
-            "Children's homes and the police should agree a shared plan for each child who goes "
-            "missing, reviewed monthly by the partnership.",
-        ),
+        (1, 1, 1, 1),
         {},
         {},
     ),
@@ -60,15 +120,11 @@ REVIEWS: tuple[DemoReview, ...] = (
         "Child Q: an infant's injuries in a family under financial strain",
         "leeds",
         ReviewType.RAPID_REVIEW,
-        ("infant-deaths", "racism-structural-inequality"),
-        (
-            "The partnership should commission a review of how financial hardship is assessed in "
-            "pre-birth assessments, reporting within six months.",
-            "The integrated care board should fund interpreters for every health visitor contact "
-            "where a parent's first language is not English.",
-        ),
+        ("infant-deaths", "racism-structural-inequality", "neglect"),
+        (2, 1, 2, 1),
         {},
         {},
+        analysis=4,
     ),
     DemoReview(
         "in_assessment",
@@ -76,13 +132,10 @@ REVIEWS: tuple[DemoReview, ...] = (
         "gateshead",
         ReviewType.LCSPR,
         ("neglect",),
-        (
-            "Children's social care should cap caseloads in the long-term team at 18 children, "
-            "measured quarterly.",
-            "Practitioners should be reminded of the neglect toolkit.",
-        ),
+        (3, 2, 1, 1),
         {"R07": 2, "R12": 2},
         {},
+        analysis=1,
     ),
     DemoReview(
         "moderation",
@@ -90,15 +143,12 @@ REVIEWS: tuple[DemoReview, ...] = (
         "darlington",
         ReviewType.LCSPR,
         ("suicide-self-harm", "adolescents", "mental-health"),
-        (
-            "The local authority and schools should redesign the route back to school after an "
-            "exclusion so that a named worker holds each plan.",
-            "The Department for Education should publish guidance on sharing mental health "
-            "information when a child changes school.",
-        ),
+        (2, 2, 2, 1),
         {"R07": 1, "R08": 2},
         {"R07": 3, "R08": 3},
         (2, 3),
+        analysis=3,
+        years_ago=1,
     ),
     DemoReview(
         "completed",
@@ -106,13 +156,11 @@ REVIEWS: tuple[DemoReview, ...] = (
         "hartlepool",
         ReviewType.RAPID_REVIEW,
         ("domestic-abuse", "infant-deaths"),
-        (
-            "Police and health should share domestic abuse notifications with midwifery within "
-            "24 hours, audited by the partnership each quarter.",
-        ),
+        (3, 1, 1, 1),
         {"R09": 2, "P04": 2},
         {"R09": 3, "P04": 1},
         (3, 4),
+        years_ago=1,
     ),
     DemoReview(
         "responded",
@@ -120,29 +168,149 @@ REVIEWS: tuple[DemoReview, ...] = (
         "stockton-on-tees",
         ReviewType.LCSPR,
         ("disabled-children",),
-        (
-            "The partnership should fund a single front door for families of disabled children, "
-            "with waiting times reported to the board every six months.",
-        ),
+        (1, 2, 3, 1),
         {"R06": 4},
         {"R06": 3},
         (4, 3),
+        analysis=5,
+        years_ago=2,
+    ),
+    # Earlier reviews whose QA completed: what the learning across reviews counts.
+    DemoReview(
+        "completed",
+        "An infant's sudden death in temporary accommodation",
+        "gateshead",
+        ReviewType.RAPID_REVIEW,
+        ("infant-deaths", "neglect"),
+        (3, 2, 1, 1),
+        {"R07": 2, "R11": 2},
+        {"R07": 2, "R11": 2},
+        (2, 2),
+        analysis=1,
+        years_ago=2,
+    ),
+    DemoReview(
+        "completed",
+        "Exploitation of a child excluded from school",
+        "sunderland",
+        ReviewType.LCSPR,
+        ("exploitation", "adolescents"),
+        (2, 2, 2, 1),
+        {"R07": 2, "R08": 2},
+        {"R07": 2, "R08": 3},
+        years_ago=1,
+    ),
+    DemoReview(
+        "completed",
+        "A child educated at home and unseen by agencies",
+        "darlington",
+        ReviewType.LCSPR,
+        ("neglect",),
+        (2, 3, 1, 2),
+        {"R07": 1, "R12": 2},
+        {"R07": 2, "R12": 2},
+        (2, 2),
+        analysis=2,
+        years_ago=2,
+    ),
+    DemoReview(
+        "responded",
+        "Parental mental health and a toddler's neglect",
+        "hartlepool",
+        ReviewType.LCSPR,
+        ("mental-health", "neglect"),
+        (2, 1, 3, 1),
+        {"R07": 3, "R09": 2},
+        {"R07": 2, "R09": 2},
+        (3, 3),
+        analysis=4,
     ),
 )
 
+CHRONOLOGY = (
+    "In the spring the family moved into the area and registered with a GP. On the first visit "
+    "the health visitor saw the child at home and recorded that the home was cold.",
+    "Two weeks later the school nurse spoke to the older child, who said that there was often "
+    "no food at home. The next day the school made a referral to children's social care.",
+    "In the summer the police attended after a neighbour called about shouting. The officers "
+    "spoke to the mother and left after an hour; a notification was sent three weeks later.",
+    "In the autumn the social worker visited twice. The case was then closed with advice, and "
+    "the family was signposted to a food bank and to early help.",
+    "In the winter the child attended the emergency department with an injury. The hospital "
+    "made a referral and a strategy discussion was held the following day.",
+    "After the strategy discussion a child protection enquiry began. The child was seen at "
+    "home, and a child protection conference was held four weeks later.",
+)
+ANALYSIS = (
+    "This happened because the agencies did not share what each knew: the reason practitioners "
+    "did not act on the school's concern was that each saw only part of the picture.",
+    "The system made it hard to see the whole picture, which explains why the risk from "
+    "poverty and cold housing was treated as a lifestyle choice rather than as harm.",
+    "Practitioners told us that caseloads left no time to think, and this explains why visits "
+    "were short and why the child's experience was not at the centre of the work.",
+    "Hindsight bias was controlled by asking what was known at the time and why it made sense "
+    "to practitioners then; the findings are about conditions of practice, not individuals.",
+    "The family's account shows why help felt out of reach: the reason they stopped attending "
+    "was that appointments clashed with shifts, and no service adapted to that.",
+)
 
-def demo_pdf(title: str) -> bytes:
-    """A one-page PDF with the review's title: an invented stand-in for a published report."""
-    safe = title.replace("\\", "").replace("(", "").replace(")", "")
-    stream = f"BT /F1 14 Tf 72 760 Td (Invented anonymised review: {safe}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+
+def recommendations_of(spec: DemoReview, n: int) -> list[str]:
+    """The review's recommendations: for each class, as many as its mix says, taken in turn."""
+    chosen = []
+    for pool, count in zip(POOLS.values(), spec.mix, strict=True):
+        chosen += [pool[(n * 3 + i) % len(pool)] for i in range(count)]
+    return chosen
+
+
+def report_text(spec: DemoReview, n: int, partnership: str) -> str:
+    """An invented, anonymised report: chronology, analysis and a numbered recommendations
+    section, as the recommendation analysis reads a published review."""
+    analysis = [ANALYSIS[(n + i) % len(ANALYSIS)] for i in range(spec.analysis)]
+    listed = [f"{i}. {text}" for i, text in enumerate(recommendations_of(spec, n), 1)]
+    return "\n\n".join(
+        [
+            spec.title,
+            f"An invented, anonymised {spec.review_type.label.lower()} for {partnership}. No "
+            "child, family member or practitioner described here exists.",
+            "What happened",
+            *CHRONOLOGY,
+            "Why it happened",
+            *analysis,
+            "Recommendations",
+            "\n".join(listed),
+            "Appendix: terms of reference",
+            "The terms of reference are held by the partnership.",
+        ]
+    )
+
+
+def demo_pdf(text: str) -> bytes:
+    """A real PDF whose pages show `text`, lines wrapped, a blank line where the text has one,
+    40 lines to a page: an invented stand-in for a published report."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        lines.extend(textwrap.wrap(line, 85) or [""])
+    pages = [lines[i : i + 40] for i in range(0, len(lines), 40)] or [[""]]
+
+    def shown(line: str) -> bytes:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return b"(" + escaped.encode("cp1252", "replace") + b") Tj T*\n"
+
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(len(pages)))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    font = 3 + 2 * len(pages)
+    for i, page in enumerate(pages):
+        stream = b"BT /F1 10 Tf 13 TL 56 790 Td\n" + b"".join(shown(x) for x in page) + b"ET\n"
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
+        )
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"endstream")
+    objects.append(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -165,7 +333,10 @@ def _person(email: str) -> User | None:
 
 def _score(assessment_id: int, levels: dict[str, int], grade: int, *, submit: bool) -> None:
     assessment = queries.assessment(assessment_id)
-    assert assessment is not None and assessment.review.rubric_id is not None
+    if assessment is None:
+        raise RuntimeError("assessment is not set")
+    if assessment.review.rubric_id is None:
+        raise RuntimeError("assessment.review.rubric_id is not set")
     markers = queries.markers_of(assessment.review.rubric_id)
     services.save_assessment(
         assessment.assessor,
@@ -216,22 +387,23 @@ def load_demo_peer_qa(store: UploadStore, *, today: date | None = None) -> int:
         if partnership is None:
             continue
         review = services.start_review(author, today=today)
+        published = today - timedelta(days=60 + 30 * (n % 6) + 365 * spec.years_ago)
         services.save_details(
             author,
             review,
             title=spec.title,
             partnership=partnership,
             review_type=spec.review_type,
-            published_on=today - timedelta(days=60 + 30 * n),
+            published_on=published,
             themes=spec.themes,
             today=today,
         )
-        for text in spec.recommendations:
-            services.add_recommendation(author, review, text)
+        # The report is read as it is uploaded: its recommendations are offered as the list.
+        text = report_text(spec, n, partnership.name)
+        services.attach_report(author, review, io.BytesIO(demo_pdf(text)), store)
         made += 1
         if spec.state == "draft":
             continue
-        services.attach_report(author, review, io.BytesIO(demo_pdf(spec.title)), store)
         services.confirm_recommendations(author, review)
         services.save_involvement(
             author,

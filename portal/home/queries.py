@@ -140,7 +140,17 @@ def dashboard_panels(
     if Role.ANALYST in roles:
         panels.append(
             RolePanel(
-                Role.ANALYST, "Reporting", "You report on reviewer capacity, quality and learning."
+                Role.ANALYST,
+                "Reporting",
+                "You report on reviewer capacity, quality and learning.",
+                [
+                    Task(
+                        "Reports",
+                        links["reports"],
+                        "Capacity, the accreditation pipeline, CPD and the workforce, safe to "
+                        "publish",
+                    )
+                ],
             )
         )
     if Role.ASSESSOR in roles or Role.QA_LEAD in roles:
@@ -194,7 +204,16 @@ def dashboard_panels(
                 "You are an accredited reviewer."
                 if records
                 else "You hold the reviewer role but no accreditation record yet.",
-                tasks + _renewal_tasks(user, links, today) + _cpd_tasks(user, links, today),
+                tasks
+                + _renewal_tasks(user, links, today)
+                + _cpd_tasks(user, links, today)
+                + [
+                    Task(
+                        "Diversity monitoring (optional)",
+                        links["diversity"],
+                        "Answer a few questions, seen only in anonymous totals",
+                    )
+                ],
             )
         )
     application_panel = _application_panel(user, links, application_href)
@@ -248,7 +267,8 @@ def _cpd_progress_tasks(
             f"This CPD year ({days}, ends {format_date(current.year.ends_on)}): "
             + ("requirements met." if not missing else "still needs " + "; ".join(missing) + ".")
         )
-    assert progress.term is not None
+    if progress.term is None:
+        raise RuntimeError("progress.term is not set")
     term_missing = [r.missing for r in progress.term.results if r.missing]
     hints.append(
         "Over the accreditation: "

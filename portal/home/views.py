@@ -41,6 +41,8 @@ def dashboard() -> View:
         "cpd": url_for("cpd.show_progress"),
         "register_entry": url_for("register.show_my_entry"),
         "find_reviewer": url_for("register.find_reviewer"),
+        "reports": url_for("reporting.show_dashboard"),
+        "diversity": url_for("reporting.edit_diversity"),
     }
     panels = queries.dashboard_panels(
         current_user,

@@ -19,6 +19,7 @@ AUTHOR_PAGES = (
     "peer_qa.edit_recommendation",
     "peer_qa.edit_involvement",
     "peer_qa.check_review",
+    "peer_qa.show_analysis",
     "peer_qa.respond_to_feedback",
 )
 register_navigation(
@@ -53,6 +54,16 @@ register_navigation(
             "peer_qa.list_rubrics",
             "peer_qa.show_rubric",
         ),
+    )
+)
+
+register_navigation(
+    NavItem(
+        "Learning from reviews",
+        "peer_qa.show_learning",
+        Permission.VIEW_PEER_QA_LEARNING,
+        order=63,
+        section=("peer_qa.show_learning",),
     )
 )
 

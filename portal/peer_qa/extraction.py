@@ -9,7 +9,7 @@ import logging
 import time
 import zipfile
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError  # types; defusedxml parses  # nosec B405
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring

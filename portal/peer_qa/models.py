@@ -179,6 +179,11 @@ class QaReview(Base):
     report_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     # The report's text, filled by text extraction for the recommendation analysis.
     report_text: Mapped[str | None] = mapped_column(sa.Text)
+    # The report's estimate of chronology against analysis, in words, and the rules that made it.
+    report_counted_words: Mapped[int | None] = mapped_column()
+    report_chronology_words: Mapped[int | None] = mapped_column()
+    report_analysis_words: Mapped[int | None] = mapped_column()
+    analysis_rules_version: Mapped[str | None] = mapped_column(sa.String(32))
     recommendations: Mapped[list[str]] = mapped_column(sa.JSON, nullable=False, default=list)
     # {"children": {...}, "family": {...}, "practitioners": {...}, "practitioner_support": str}
     involvement: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
@@ -317,4 +322,37 @@ class AgreedMarkerScore(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("review_id", "marker_id", name="uq_qa_agreed_scores_marker"),
+    )
+
+
+class RecommendationAnalysis(Base):
+    """What one of a review's recommendations targets, as the recommendation rules classified
+    it when the list last changed: an aid for the reviewer and the peers, and the data the
+    learning across reviews counts. Never a score."""
+
+    __tablename__ = "qa_recommendation_analyses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("qa_reviews.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(nullable=False)  # from 1, as the list shows
+    text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    class_: Mapped[str] = mapped_column("class", sa.String(16), nullable=False, index=True)
+    target_level: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    strength: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    admonishment: Mapped[bool] = mapped_column(nullable=False)
+    owner_named: Mapped[bool] = mapped_column(nullable=False)
+    measurable: Mapped[bool] = mapped_column(nullable=False)
+    # The words and patterns that decided: [{"family", "option", "term", "matched", "weight"}]
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, nullable=False)
+    rules_version: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "position", name="uq_qa_recommendation_analyses_position"),
+        sa.CheckConstraint(
+            "class IN ('training', 'procedure', 'system', 'national')", name="class_known"
+        ),
+        sa.CheckConstraint("position >= 1", name="position_positive"),
     )

@@ -21,6 +21,7 @@ from portal.core.dates import add_years
 from portal.core.permissions import Role
 from portal.core.personal_data import Finding, find_personal_data
 from portal.extensions import db
+from portal.peer_qa.classifier import paragraphs
 from portal.peer_qa.models import (
     OPEN,
     AgreedMarkerScore,
@@ -28,6 +29,7 @@ from portal.peer_qa.models import (
     PeerAssessment,
     QaReview,
     QaStatus,
+    RecommendationAnalysis,
     RubricMarker,
     RubricStatus,
     RubricVersion,
@@ -214,8 +216,13 @@ class PersonalDataWarning:
 
 
 def personal_data_in(review: QaReview) -> list[PersonalDataWarning]:
-    """What in the title, recommendations and involvement record may identify someone."""
+    """What in the title, the report's text, the recommendations and the involvement record may
+    identify someone. Only ever shown to the author: never stored, audited or sent."""
     texts: list[tuple[str, str | None]] = [("Title", review.title)]
+    if review.report_text:
+        # Where in the report, by paragraph, so the author can find it in their document.
+        for number, paragraph in enumerate(paragraphs(review.report_text), 1):
+            texts.append((f"The report, paragraph {number}", paragraph))
     texts += [(f"Recommendation {n}", text) for n, text in enumerate(review.recommendations, 1)]
     involvement = review.involvement or {}
     for group, label in INVOLVEMENT_GROUPS.items():
@@ -369,7 +376,10 @@ def qa_outcomes_for(user_id: int, start: date, end: date) -> list[QaOutcome]:
     )
     outcomes = []
     for row in rows:
-        assert row.completed_at is not None and row.agreed_grade is not None
+        if row.completed_at is None:
+            raise RuntimeError("row.completed_at is not set")
+        if row.agreed_grade is None:
+            raise RuntimeError("row.agreed_grade is not set")
         completed_on = row.completed_at.date()
         if not start <= completed_on <= end:
             continue
@@ -442,3 +452,60 @@ def author_feedback(review: QaReview) -> AuthorFeedback | None:
         summaries=[a.summary_for_author for a in assessments if a.summary_for_author],
         moderation_rationale=review.moderation_rationale,
     )
+
+
+# The recommendation analysis: an aid for the author and the peers, never a score
+
+
+@dataclass(frozen=True)
+class ReportEstimate:
+    """How much of the report's counted words tell what happened, and how much explain why."""
+
+    counted_words: int
+    chronology_words: int
+    analysis_words: int
+    rules_version: str
+
+    def _percent(self, words: int) -> int:
+        return round(100 * words / self.counted_words) if self.counted_words else 0
+
+    @property
+    def chronology_percent(self) -> int:
+        return self._percent(self.chronology_words)
+
+    @property
+    def analysis_percent(self) -> int:
+        return self._percent(self.analysis_words)
+
+    @property
+    def other_percent(self) -> int:
+        if not self.counted_words:
+            return 0
+        return max(0, 100 - self.chronology_percent - self.analysis_percent)
+
+
+@dataclass(frozen=True)
+class ReviewAnalysis:
+    recommendations: list[RecommendationAnalysis]
+    report: ReportEstimate | None
+
+
+def review_analysis(review: QaReview) -> ReviewAnalysis:
+    """The stored analysis of a review: each recommendation's classification and the report's
+    estimate. Reads nothing about who wrote the review."""
+    rows = list(
+        db.session.scalars(
+            sa.select(RecommendationAnalysis)
+            .where(RecommendationAnalysis.review_id == review.id)
+            .order_by(RecommendationAnalysis.position)
+        )
+    )
+    report = None
+    if review.report_counted_words is not None and review.analysis_rules_version:
+        report = ReportEstimate(
+            counted_words=review.report_counted_words,
+            chronology_words=review.report_chronology_words or 0,
+            analysis_words=review.report_analysis_words or 0,
+            rules_version=review.analysis_rules_version,
+        )
+    return ReviewAnalysis(rows, report)

@@ -26,6 +26,8 @@ from portal.extensions import db
 from portal.framework.models import FRAMEWORK_TRANSITIONS
 from portal.organisations.models import Organisation
 from portal.peer_qa import queries, scoring
+from portal.peer_qa.classifier import analyse_report, classify, extract_recommendations
+from portal.peer_qa.extraction import ExtractionError, extract_text
 from portal.peer_qa.models import (
     AgreedMarkerScore,
     Confidence,
@@ -34,12 +36,14 @@ from portal.peer_qa.models import (
     QaReview,
     QaStatus,
     QaStatusChange,
+    RecommendationAnalysis,
     Responsibility,
     ReviewType,
     RubricMarker,
     RubricStatus,
     RubricVersion,
 )
+from portal.peer_qa.recommendation_rules import current_rules
 from portal.peer_qa.schema import RubricDocument
 from portal.peer_qa.workflow import Mover, move_for
 from portal.register import reference as register_reference
@@ -256,8 +260,12 @@ def attach_report(
     actor: User, review: QaReview, stream: IO[bytes], store: UploadStore
 ) -> str | None:
     """Store the report, a PDF or DOCX checked by its content and size (the upload rules used
-    everywhere). Returns the key of the file it replaces, for the caller to delete once the
-    change is committed; the caller deletes the new file if the transaction fails."""
+    everywhere), and read its text for the recommendation analysis. A document whose text
+    cannot be read (protected by a password, damaged) is refused like any other bad upload:
+    the peers could not read it either. One with no text at all (a scanned image) is kept,
+    and the author lists the recommendations by hand. Returns the key of the file it
+    replaces, for the caller to delete once the change is committed; the caller deletes the
+    new file if the transaction fails."""
     _own_draft(actor, review)
     try:
         stored = store.save(
@@ -265,12 +273,18 @@ def attach_report(
         )
     except DomainError as exc:
         raise DomainError(exc.message, field="report") from exc
+    try:
+        text = extract_text(store.path_of(stored.key).read_bytes())
+    except ExtractionError as exc:
+        store.delete(stored.key)
+        raise DomainError(
+            f"The report's text could not be read: {exc.message.rstrip('.')}.", field="report"
+        ) from exc
     replaced = review.report_key
     review.report_key = stored.key
     review.report_content_type = stored.content_type
     review.report_size = stored.size
     review.report_sha256 = stored.sha256
-    review.report_text = None
     _touch(review, "report")
     _audit(
         actor,
@@ -279,23 +293,43 @@ def attach_report(
         f"Attached the report ({stored.size} bytes)",
         sha256=stored.sha256,
     )
-    db.session.flush()
+    record_report_analysis(
+        actor, review, text=text, recommendations=extract_recommendations(text) if text else []
+    )
     return replaced
 
 
 def record_report_analysis(
     actor: User, review: QaReview, *, text: str | None, recommendations: Sequence[str]
-) -> None:
+) -> int:
     """Where text extraction and recommendation analysis plug in: given the report's
-    extracted text and the recommendations found in it, keep the text for the analysis and, if
-    the author has listed no recommendations yet, offer the ones found as a starting list the
-    author then confirms or edits."""
+    extracted text and the recommendations found in it, keep the text and its chronology
+    against analysis estimate and, if the author has listed no recommendations yet, offer the
+    ones found as a starting list the author then confirms or edits. Returns how many were
+    offered (0 when the author's list stands)."""
     _own_draft(actor, review)
+    text = text if text and text.strip() else None
     review.report_text = text
+    rules = current_rules()
+    if text is None:
+        review.report_counted_words = review.report_chronology_words = None
+        review.report_analysis_words = None
+        review.analysis_rules_version = None
+    else:
+        estimate = analyse_report(text, rules)
+        review.report_counted_words = estimate.counted_words
+        review.report_chronology_words = estimate.chronology_words
+        review.report_analysis_words = estimate.analysis_words
+        review.analysis_rules_version = estimate.rules_version
     found = [" ".join(r.split()) for r in recommendations if r.strip()]
+    found = [r[:RECOMMENDATION_LENGTH] for r in found][:MAX_RECOMMENDATIONS]
+    offered = 0
     if found and not review.recommendations:
-        review.recommendations = found[:MAX_RECOMMENDATIONS]
+        review.recommendations = found
+        offered = len(found)
+        classify_recommendations(review)
     _touch(review)
+    # The count only: the text may hold personal data the author has yet to take out.
     _audit(
         actor,
         review,
@@ -303,6 +337,37 @@ def record_report_analysis(
         f"Read the report's text; {len(found)} recommendations found",
     )
     db.session.flush()
+    return offered
+
+
+def classify_recommendations(review: QaReview) -> list[RecommendationAnalysis]:
+    """Classify the review's recommendations by the recommendation rules in use and store
+    each answer with its evidence, replacing what an earlier list gave. Runs whenever the
+    list changes, so the draft's analysis is always the list's; derived data, not audited."""
+    rules = current_rules()
+    db.session.execute(
+        sa.delete(RecommendationAnalysis).where(RecommendationAnalysis.review_id == review.id)
+    )
+    made = []
+    for position, text in enumerate(review.recommendations, 1):
+        result = classify(text, rules)
+        row = RecommendationAnalysis(
+            review_id=review.id,
+            position=position,
+            text=text,
+            class_=result.class_,
+            target_level=result.target_level,
+            strength=result.strength,
+            admonishment=result.admonishment,
+            owner_named=result.owner_named,
+            measurable=result.measurable,
+            evidence=[e.as_dict() for e in result.evidence],
+            rules_version=result.rules_version,
+        )
+        db.session.add(row)
+        made.append(row)
+    db.session.flush()
+    return made
 
 
 def _clean_recommendation(text: str) -> str:
@@ -324,6 +389,7 @@ def add_recommendation(actor: User, review: QaReview, text: str) -> None:
             f"A review can list up to {MAX_RECOMMENDATIONS} recommendations", field="text"
         )
     review.recommendations = [*review.recommendations, cleaned]
+    classify_recommendations(review)
     _touch(review)
     _audit(
         actor, review, "recommendation_added", f"Added recommendation {len(review.recommendations)}"
@@ -339,6 +405,7 @@ def change_recommendation(actor: User, review: QaReview, index: int, text: str) 
     listed = list(review.recommendations)
     listed[index] = cleaned
     review.recommendations = listed
+    classify_recommendations(review)
     _touch(review)
     _audit(actor, review, "recommendation_changed", f"Changed recommendation {index + 1}")
     db.session.flush()
@@ -351,6 +418,7 @@ def remove_recommendation(actor: User, review: QaReview, index: int) -> None:
     listed = list(review.recommendations)
     listed.pop(index)
     review.recommendations = listed
+    classify_recommendations(review)
     if not listed:
         review.completed_sections = [s for s in review.completed_sections if s != "recommendations"]
     _touch(review)
@@ -363,6 +431,8 @@ def confirm_recommendations(actor: User, review: QaReview) -> None:
     _own_draft(actor, review)
     if not review.recommendations:
         raise DomainError("Add at least one recommendation", field="text")
+    # The confirmed list is analysed by the rules in use now, whatever gave the draft's.
+    classify_recommendations(review)
     _touch(review, "recommendations")
     _audit(actor, review, "recommendations_confirmed", "Confirmed the recommendations")
     db.session.flush()
@@ -560,7 +630,8 @@ def save_assessment(
     if version_id is not None and version_id != assessment.version_id:
         raise ConcurrentEdit("This assessment was changed in another window. Check it again.")
     review = assessment.review
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     markers = {m.id: m for m in queries.markers_of(review.rubric.id)}
     levels = set(review.rubric.scale)
     existing = queries.score_map(assessment)
@@ -607,7 +678,8 @@ def submit_assessment(actor: User, assessment: PeerAssessment) -> None:
     and moderation."""
     _own_open_assessment(actor, assessment)
     review = assessment.review
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     markers = queries.markers_of(review.rubric.id)
     scored = queries.score_map(assessment)
     for marker in markers:
@@ -642,7 +714,10 @@ def _after_assessments(
 ) -> None:
     first, second = ({s.marker_id: s.level for s in a.scores} for a in both)
     grades = [a.overall_grade for a in both]
-    assert grades[0] is not None and grades[1] is not None
+    if grades[0] is None:
+        raise RuntimeError("grades[0] is not set")
+    if grades[1] is None:
+        raise RuntimeError("grades[1] is not set")
     counted = [m.id for m in markers if m.counts]
     apart = scoring.disagreements(
         first, second, counted=counted, first_grade=grades[0], second_grade=grades[1]
@@ -675,7 +750,8 @@ def moderate(
         raise InvalidTransition("This review is not in moderation.")
     if any(a.assessor_id == actor.id for a in queries.assessments_of(review.id)):
         raise NotPermitted("You assessed this review, so someone else must moderate it.")
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     if not rationale.strip():
         raise DomainError("Give the rationale for the agreed scores", field="rationale")
     if overall_grade not in review.rubric.overall_scale:
@@ -705,7 +781,8 @@ def moderate(
 
 
 def _complete(review: QaReview, grade: int, by: Mover, actor: User | None) -> None:
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     review.agreed_grade = grade
     review.passed = scoring.passed(grade, pass_from=review.rubric.pass_from)
     review.completed_at = utcnow()
@@ -735,7 +812,8 @@ def _report_supervised_review(review: QaReview) -> None:
         )
     )
     if pairing is not None:
-        assert review.reference is not None
+        if review.reference is None:
+            raise RuntimeError("review.reference is not set")
         mentoring.record_supervised_review_result(
             pairing, review_reference=review.reference, passed=bool(review.passed)
         )

@@ -199,15 +199,49 @@ def _plain(value: object) -> object:
 
 def search_text_of(entry: RegisterEntry, reference: RegisterReference) -> str:
     """What full-text search reads: the name, specialisms, methodologies and biography."""
+    return search_text(
+        entry.user.name,
+        entry.codes(TermKind.SPECIALISM),
+        entry.codes(TermKind.METHODOLOGY),
+        entry.biography,
+        reference,
+    )
+
+
+def search_text(
+    name: str,
+    specialisms: list[str] | tuple[str, ...],
+    methodologies: list[str] | tuple[str, ...],
+    biography: str,
+    reference: RegisterReference,
+) -> str:
+    """The search text of an entry from its parts (the terms by their codes)."""
     return "\n".join(
         part
         for part in (
-            entry.user.name,
-            " ".join(reference.specialisms.names_of(entry.codes(TermKind.SPECIALISM))),
-            " ".join(reference.methodologies.names_of(entry.codes(TermKind.METHODOLOGY))),
-            entry.biography,
+            name,
+            " ".join(reference.specialisms.names_of(specialisms)),
+            " ".join(reference.methodologies.names_of(methodologies)),
+            biography,
         )
         if part
+    )
+
+
+def index_search_texts(rows: list[tuple[int, str]]) -> None:
+    """Put entries' search texts, as (entry id, text), into SQLite's FTS5 table, replacing
+    what it held for them. PostgreSQL needs nothing: its tsvector column is generated."""
+    if not rows or db.session.get_bind().dialect.name != "sqlite":
+        return
+    db.session.execute(
+        sa.text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"),  # noqa: S608  # the table name is a module constant, never input  # nosec B608
+        [{"id": entry_id} for entry_id, _text in rows],
+    )
+    db.session.execute(
+        sa.text(
+            f"INSERT INTO {SEARCH_TABLE} (rowid, search_text) VALUES (:id, :text)"  # noqa: S608  # the table name is a module constant, never input  # nosec B608
+        ),
+        [{"id": entry_id, "text": text} for entry_id, text in rows],
     )
 
 
@@ -216,17 +250,7 @@ def refresh_search_index(entry: RegisterEntry, reference: RegisterReference | No
     generated column); SQLite's FTS5 table is kept here, one row per entry."""
     entry.search_text = search_text_of(entry, reference or current())
     db.session.flush()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            sa.text(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = :id"),  # noqa: S608
-            {"id": entry.id},
-        )
-        db.session.execute(
-            sa.text(
-                f"INSERT INTO {SEARCH_TABLE} (rowid, search_text) VALUES (:id, :text)"  # noqa: S608
-            ),
-            {"id": entry.id, "text": entry.search_text},
-        )
+    index_search_texts([(entry.id, entry.search_text)])
 
 
 def rebuild_search_index(reference: RegisterReference | None = None) -> int:
@@ -234,7 +258,7 @@ def rebuild_search_index(reference: RegisterReference | None = None) -> int:
     file renames a term) and rebuild the index from it."""
     reference = reference or current()
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(sa.text(f"DELETE FROM {SEARCH_TABLE}"))  # noqa: S608
+        db.session.execute(sa.text(f"DELETE FROM {SEARCH_TABLE}"))  # noqa: S608  # the table name is a module constant, never input  # nosec B608
     entries = db.session.scalars(sa.select(RegisterEntry).order_by(RegisterEntry.id)).all()
     for entry in entries:
         refresh_search_index(entry, reference)

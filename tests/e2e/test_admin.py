@@ -120,3 +120,24 @@ def test_the_administration_pages_are_accessible(page: Page, live_server: LiveSe
     expect_heading(page, "Audit log", error=True)
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a real date")
     assert_accessible(page)
+
+
+def test_an_administrator_exports_a_persons_data_from_their_page(
+    page: Page, live_server: LiveServer
+) -> None:
+    admin = seed_user(live_server, label="exporter", roles=(Role.ADMINISTRATOR,))
+    target = seed_user(live_server, label="subject")
+
+    sign_in(page, admin.email)
+    expect_heading(page, "Your dashboard")
+    _open_person(page, target.email, target.name)
+    page.get_by_role("link", name="export their personal data").click()
+    expect_heading(page, "Export personal data")
+    assert_accessible(page)
+    page.get_by_role("button", name="Create the export").click()
+    expect_heading(page, "Export personal data")
+    expect(page.get_by_text("The export is ready to download.")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename.startswith("personal-data-")

@@ -62,9 +62,12 @@ class Outcome(enum.Enum):
     ACCT = "302 to the account page (nothing to do here)"
     AWAY = "302 to the identity provider's sign-in page"
     SSO = "400: no sign-in with the identity provider was started, so none completes"
+    JSON = "200: JSON from the API, the same whoever is signed in"
+    TOKEN = "401 problem+json: needs a bearer token; a session cookie never counts"
+    OAUTH = "400 problem+json: a token request with no grant type and no client"
 
 
-OK, LOGIN, HOME, OUT, DENY, LINK, ACT, ENTRY, ACCT, AWAY, SSO = Outcome
+OK, LOGIN, HOME, OUT, DENY, LINK, ACT, ENTRY, ACCT, AWAY, SSO, JSON, TOKEN, OAUTH = Outcome
 
 ANONYMOUS = "anonymous"
 COLUMNS = (
@@ -116,6 +119,9 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "admin.set_organisation":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "admin.reset_two_factor":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "admin.audit_log":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "privacy.export_personal_data":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    # With no export waiting in this session, the administrator is sent back to make one.
+    "privacy.download_personal_data":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "organisations.list_organisations":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.show_organisation":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "organisations.rename_organisation": (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
@@ -260,6 +266,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.remove_recommendation":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.edit_involvement":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.check_review":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
+    "peer_qa.show_analysis":             (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.respond_to_feedback":       (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "peer_qa.list_assessments":          (LOGIN, DENY,  DENY,  OK,    DENY,  DENY,  DENY,  DENY),
     "peer_qa.score_review":              (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
@@ -269,6 +276,26 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.moderate_review":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.list_rubrics":              (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.show_rubric":               (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.show_learning":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  OK,    DENY),
+    # Reports: analysts and administrators; only analysts load notifications; only reviewers
+    # answer diversity monitoring (and nobody sees anyone's answers).
+    "reporting.show_dashboard":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.download_table":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    OK),
+    "reporting.show_notifications":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    DENY),
+    "reporting.download_notifications_template": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, DENY),
+    "reporting.upload_notifications":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  OK,    DENY),
+    "reporting.check_notifications":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  ACT,   DENY),
+    "reporting.edit_diversity":          (LOGIN, DENY,  OK,    DENY,  DENY,  DENY,  DENY,  DENY),
+    "reporting.remove_diversity":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
+    # The API: open, or guarded by a bearer token whoever is signed in; its clients' pages.
+    "api.openapi_document":              (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
+    "api.search_entries":                (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
+    "api.show_entry":                    (JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON,  JSON),
+    "api.search_reviewers":              (TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN, TOKEN),
+    "api.issue_token":                   (OAUTH, OAUTH, OAUTH, OAUTH, OAUTH, OAUTH, OAUTH, OAUTH),
+    "api_clients.list_clients":          (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "api_clients.create_client":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "api_clients.revoke_client":         (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
 }
 # fmt: on
 
@@ -293,6 +320,8 @@ TRIED_WITH_POST = {
     "peer_qa.start_review",
     "peer_qa.withdraw_review",
     "peer_qa.remove_recommendation",
+    "reporting.remove_diversity",
+    "api.issue_token",
 }
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
@@ -314,6 +343,8 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "evidence_id": lambda: _cpd_evidence().id,
     "requirements_id": lambda: _draft_requirements().id,
     "number": lambda: make_record().number,
+    "key": lambda: "reviewers-by-region-and-level",
+    "fmt": lambda: "xlsx",
     "reviewer_id": lambda: make_record().user_id,
     "availability_request_id": lambda: _availability_request().id,
     "credential_id": lambda: _credential().public_id,
@@ -323,6 +354,7 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "rubric_id": lambda: make_rubric().id,
     "cycle_id": lambda: _audit_selection().cycle_id,
     "selection_id": lambda: _audit_selection().id,
+    "client_id": lambda: _api_client().id,
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -419,6 +451,12 @@ def _with_signing_key(purpose: str) -> str:
     credentials.ensure_key()
     db.session.commit()
     return purpose
+
+
+def _api_client():
+    from tests.factories import make_api_client
+
+    return make_api_client()[0]
 
 
 def _cpd_entry():
@@ -672,6 +710,14 @@ def _check(response: TestResponse, expected: Outcome, url: str, *, posted: bool)
     elif expected is SSO:
         assert status == 400, seen
         assert "Your sign-in could not be completed" in response.get_data(as_text=True)
+    elif expected is JSON:
+        assert status == 200 and response.mimetype == "application/json", seen
+    elif expected is TOKEN:
+        assert status == 401 and response.mimetype == "application/problem+json", seen
+        assert response.headers["WWW-Authenticate"].startswith("Bearer"), seen
+    elif expected is OAUTH:
+        assert status == 400 and response.mimetype == "application/problem+json", seen
+        assert response.get_json()["error"] == "unsupported_grant_type", seen
     elif expected is ACT:
         assert status in {200, 302, 400}, seen
         assert status != 302 or _redirect_path(response) != "/sign-in", seen

@@ -46,6 +46,7 @@ def test_production_refuses_to_start_without_secret_key_or_database(monkeypatch)
     assert "DATABASE_URL" in str(caught.value)
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("UPLOAD_ENCRYPTION_KEY", "A" * 43 + "=")
     settings = settings_for("production")
     assert settings.SESSION_COOKIE_SECURE is True
 

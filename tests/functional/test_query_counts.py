@@ -1,6 +1,7 @@
 """No page runs a number of SQL queries that grows with the data."""
 
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -401,6 +402,8 @@ def _grow_peer_qa(n, author, assessor):
         ("/peer-qa/assessments", "assessor"),
         ("/peer-qa/manage", "lead"),
         ("/peer-qa/rubrics", "lead"),
+        ("/peer-qa/learning", "lead"),
+        ("/peer-qa/learning", "analyst"),
     ],
 )
 def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who):
@@ -409,7 +412,12 @@ def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who
     author = make_user(roles=[Role.REVIEWER])
     make_record(user=author)
     assessor = make_peer_assessor()
-    people = {"author": author, "assessor": assessor, "lead": make_user(roles=[Role.QA_LEAD])}
+    people = {
+        "author": author,
+        "assessor": assessor,
+        "lead": make_user(roles=[Role.QA_LEAD]),
+        "analyst": make_user(roles=[Role.ANALYST]),
+    }
     sign_in_as(client, people[who])
     _grow_peer_qa(6, author, assessor)
     client.get(url)  # warm up
@@ -420,4 +428,191 @@ def test_peer_qa_lists_run_the_same_queries_for_6_or_24_reviews(client, url, who
     db.session.expire_all()
     with counting() as large:
         assert client.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_learning_page_runs_the_same_queries_for_more_regions_themes_and_scores(client):
+    from portal.peer_qa import queries as qa_queries
+    from portal.peer_qa.models import AgreedMarkerScore
+    from tests.factories import make_qa_review, make_region
+
+    sign_in_as(client, make_user(roles=[Role.ANALYST]))
+    regions = [("E12000001", "North East"), ("E12000002", "North West"), ("E12000004", "East")]
+    themes = ["neglect", "online-harm", "adolescents", "domestic-abuse"]
+
+    def grow(n):
+        for i in range(n):
+            code, name = regions[i % len(regions)]
+            review = make_qa_review(
+                status="completed",
+                partnership=make_organisation(region=make_region(code=code, name=name)),
+                themes=(themes[i % len(themes)],),
+                published_on=date(2020 + i % 6, 1, 1),
+            )
+            for marker in qa_queries.markers_of(review.rubric_id):
+                db.session.add(
+                    AgreedMarkerScore(review_id=review.id, marker_id=marker.id, level=1 + i % 4)
+                )
+        db.session.commit()
+
+    grow(2)
+    client.get("/peer-qa/learning")
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get("/peer-qa/learning").status_code == 200
+    grow(12)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get("/peer-qa/learning").status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_analysis_pages_do_not_grow_with_the_recommendations(client):
+    from tests.factories import make_peer_assessment, make_qa_review, make_record
+
+    author = make_user(roles=[Role.REVIEWER])
+    make_record(user=author)
+    few = make_qa_review(author=author, status="in_assessment", recommendations=("One.",) * 2)
+    many = make_qa_review(author=author, status="in_assessment", recommendations=("One.",) * 30)
+    sign_in_as(client, author)
+    counts = []
+    for review in (few, many):
+        client.get(f"/peer-qa/reviews/{review.id}/analysis")
+        db.session.expire_all()
+        with counting() as queries:
+            assert client.get(f"/peer-qa/reviews/{review.id}/analysis").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assessments = [make_peer_assessment(r, submitted=False) for r in (few, many)]
+    counts = []
+    for assessment in assessments:
+        sign_in_as(client, assessment.assessor)
+        client.get(f"/peer-qa/assessments/{assessment.id}")
+        db.session.expire_all()
+        with counting() as queries:
+            assert client.get(f"/peer-qa/assessments/{assessment.id}").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def _grow_reports(n, partnership):
+    """More accredited reviewers, each with a register entry, CPD activities, a commission,
+    diversity answers and a decided application."""
+    from datetime import timedelta
+
+    from portal.core.dates import today_in_england
+    from portal.register.commissioning_models import Commission, ReviewType
+    from portal.reporting.models import AgeBand, Disability, DiversityAnswers, Ethnicity, Sex
+    from tests.factories import make_cpd_entry, make_cpd_requirements, make_entry, make_reviewer_in
+
+    today = today_in_england()
+    if db.session.scalar(sa.text("select count(*) from cpd_requirement_versions")) == 0:
+        make_cpd_requirements()
+    for i in range(n):
+        record = make_reviewer_in(
+            ("E12000003", "E12000007")[i % 2], starts_on=today - timedelta(days=400 + i)
+        )
+        make_entry(record.user, available_from=today, reviews_per_quarter=2)
+        make_cpd_entry(record, on=record.starts_on + timedelta(days=5), peer=True)
+        make_cpd_entry(record, on=today - timedelta(days=3))
+        db.session.add(
+            Commission(
+                partnership_id=partnership.id,
+                reviewer_id=record.user_id,
+                recorded_by_id=record.user_id,
+                review_type=ReviewType.LCSPR,
+                starts_on=today - timedelta(days=10),
+                expected_end_on=today + timedelta(days=60),
+            )
+        )
+        db.session.add(
+            DiversityAnswers(
+                user_id=record.user_id,
+                ethnicity=list(Ethnicity)[i % len(Ethnicity)],
+                sex=list(Sex)[i % len(Sex)],
+                disability=list(Disability)[i % len(Disability)],
+                age_band=list(AgeBand)[i % len(AgeBand)],
+            )
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports",
+        "/reports?region=E12000007",
+        "/reports/tables/cpd-compliance-by-region.xlsx",
+        "/reports/tables/diversity-ethnicity.csv",
+    ],
+)
+def test_reports_run_the_same_queries_for_5_or_50_reviewers(client, url):
+    from tests.factories import make_region
+
+    make_region(code="E12000007", name="London")
+    partnership = make_organisation()
+    sign_in_as(client, make_user(roles=[Role.ANALYST]))
+    _grow_reports(5, partnership)
+    client.get(url)  # warm up
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url).status_code == 200
+    _grow_reports(45, partnership)
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_api_clients_page_runs_the_same_queries_for_2_or_20_clients(client):
+    from tests.factories import make_api_client
+
+    sign_in_as(client, make_user(roles=[Role.ADMINISTRATOR]))
+    for _ in range(2):
+        make_api_client()
+    client.get("/admin/api-clients")
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get("/admin/api-clients").status_code == 200
+    for _ in range(18):
+        make_api_client()
+    db.session.expire_all()
+    with counting() as large:
+        assert client.get("/admin/api-clients").status_code == 200
+    assert len(large) == len(small), "\n".join(large)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/entries?q=test&status=current&region=E12000003&per_page=50",
+        "/api/v1/reviewers?q=neglect&specialism=neglect&language=cy&per_page=50",
+        "/api/v1/reviewers?sort=availability&capacity=true&per_page=50",
+    ],
+)
+def test_the_api_runs_the_same_queries_for_3_or_30_entries(client, url):
+    from tests.factories import make_api_client
+
+    partnership = make_organisation()
+    api_client, secret = make_api_client(partnership=partnership)
+    token = client.post(
+        "/api/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": api_client.client_id,
+            "client_secret": secret,
+        },
+    ).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    _grow_register(3, partnership)
+    client.get(url, headers=headers)  # warm up
+    db.session.expire_all()
+    with counting() as small:
+        assert client.get(url, headers=headers).status_code == 200
+    _grow_register(27, partnership)
+    db.session.expire_all()
+    with counting() as large:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+    assert response.get_json()["total"] > 3
     assert len(large) == len(small), "\n".join(large)

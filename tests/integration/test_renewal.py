@@ -198,3 +198,53 @@ def test_renewal_decided_before_expiry_continues_the_term_without_a_gap():
     )
     assert record.starts_on == date(2027, 1, 15)
     assert record.expires_on == date(2030, 1, 15)
+
+
+def test_reviews_that_completed_peer_qa_in_the_term_count_towards_a_renewal():
+    from portal.core.db import utcnow
+    from tests.factories import make_qa_review
+
+    record = _record()
+    today = date(2026, 8, 1)
+    application = renewal.start_renewal(record.user, record, today=today)
+    competencies = queries.competencies(application.framework_id)
+    assert services.qa_reviews_in_term(application) == 0
+    state = progress(application, competencies, today=today, cpd_met=True, qa_reviews=0)
+    assert state.missing["completed-reviews"] and not state.started.get("completed-reviews")
+    # Completed peer QA in the term counts; a review still with its assessors does not.
+    for title in ("Passed", "Also passed"):
+        done = make_qa_review(author=record.user, status="completed", title=title)
+        done.agreed_grade, done.passed, done.completed_at = 3, True, utcnow()
+    make_qa_review(author=record.user, status="in_assessment")
+    db.session.commit()
+    assert services.qa_reviews_in_term(application) == 2
+    state = progress(
+        application,
+        competencies,
+        today=today,
+        cpd_met=True,
+        qa_reviews=services.qa_reviews_in_term(application),
+    )
+    assert not state.missing["completed-reviews"]
+    assert state.started["completed-reviews"]
+    # One from peer QA and one typed in make two as well.
+    state = progress(application, competencies, today=today, cpd_met=True, qa_reviews=1)
+    assert state.missing["completed-reviews"]
+    renewal.add_completed_review(
+        record.user,
+        application,
+        title="Typed in",
+        partnership=make_organisation(),
+        year=2025,
+        role="lead",
+        today=today,
+    )
+    state = progress(application, competencies, today=today, cpd_met=True, qa_reviews=1)
+    assert not state.missing["completed-reviews"]
+
+
+def test_a_first_application_counts_no_peer_qa_reviews():
+    from tests.factories import make_application
+
+    application = make_application()
+    assert services.qa_reviews_in_term(application) == 0

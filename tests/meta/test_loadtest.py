@@ -38,7 +38,13 @@ def test_a_tiny_load_test_runs_loses_nothing_and_cleans_up(tmp_path):
         "LOADTEST_POSTGRES": server.render_as_string(hide_password=False),
         "LOADTEST_REDIS_URL": REDIS_URL,
     }
-    for name in ("TEST_DATABASE_URL", "DATABASE_URL", "PORTAL_ENV", "SECRET_KEY"):
+    for name in (
+        "TEST_DATABASE_URL",
+        "DATABASE_URL",
+        "PORTAL_ENV",
+        "SECRET_KEY",
+        "UPLOAD_ENCRYPTION_KEY",
+    ):
         env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "-m", "loadtest"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -50,7 +50,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
-from portal.core.uploads import UploadStore
+from portal.core.uploads import UploadStore, send_stored
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 
@@ -145,6 +145,7 @@ def show_application(application_id: int) -> View:
         competencies,
         today=today_in_england(),
         cpd_met=services.cpd_met(application, today_in_england()),
+        qa_reviews=services.qa_reviews_in_term(application),
     )
     is_admin = current_user.has_permission(Permission.MANAGE_APPLICATIONS)
     # Assessors see the answers, never the outcome: a calibration exercise must stay blind.
@@ -656,18 +657,12 @@ def download_work_sample(application_id: int, sample_id: int) -> Response:
     sample = queries.work_sample(application, sample_id)
     if sample is None:
         abort(404)
-    path = _store().path_of(sample.storage_key)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
+    return send_stored(
+        _store(),
+        sample.storage_key,
         mimetype=sample.content_type,
-        as_attachment=True,
         download_name=sample.original_name,
-        max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Check answers, submit, withdraw
@@ -685,6 +680,7 @@ def check_answers(application_id: int) -> View:
         competencies,
         today=today_in_england(),
         cpd_met=services.cpd_met(application, today_in_england()),
+        qa_reviews=services.qa_reviews_in_term(application),
     )
     form = SubmitForm(data={"version_id": application.version_id})
     if form.validate_on_submit() and _commit_or_error(

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from portal.peer_qa.views import assessing, authoring, managing  # noqa: F401  (routes attach to bp)
+from portal.peer_qa.views import assessing, authoring, learning_pages, managing  # noqa: F401  (routes attach to bp)

@@ -10,7 +10,7 @@ from portal.core.permissions import Permission, require_permission
 from portal.peer_qa import bp, policies, queries, services
 from portal.peer_qa.forms import assessment_form
 from portal.peer_qa.models import Confidence, PeerAssessment
-from portal.peer_qa.views.common import View, run
+from portal.peer_qa.views.common import View, analysis_labels, run
 from portal.register import reference as register_reference
 
 
@@ -36,7 +36,8 @@ def list_assessments() -> View:
 def score_review(assessment_id: int) -> View:
     assessment = _own(assessment_id)
     review = assessment.review
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     markers = queries.markers_of(review.rubric.id)
     scores = queries.score_map(assessment)
     data: dict[str, object] = {
@@ -98,4 +99,6 @@ def score_review(assessment_id: int) -> View:
         other=queries.score_map(other) if other else None,
         other_assessment=other,
         themes=register_reference.current().specialisms.names_of(review.themes),
+        analysis=queries.review_analysis(review),
+        labels=analysis_labels(),
     )

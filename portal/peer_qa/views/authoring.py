@@ -3,7 +3,7 @@ and the feedback with their response. Nothing here names an assessor."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -11,7 +11,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
-from portal.core.uploads import EXTENSIONS
+from portal.core.uploads import EXTENSIONS, send_stored
 from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 from portal.peer_qa import bp, policies, queries, services
@@ -25,7 +25,7 @@ from portal.peer_qa.forms import (
     SubmitReviewForm,
 )
 from portal.peer_qa.models import QaReview, QaStatus, ReviewType
-from portal.peer_qa.views.common import View, run, store
+from portal.peer_qa.views.common import View, analysis_labels, run, store
 from portal.register import reference as register_reference
 
 
@@ -165,6 +165,7 @@ def edit_report(review_id: int) -> View:
         files = store()
         upload = form.report.data
         before = review.report_key
+        had = len(review.recommendations)
         replaced: list[str | None] = []
         try:
             saved = run(
@@ -179,18 +180,47 @@ def edit_report(review_id: int) -> View:
                 files.delete(review.report_key)
             raise
         if saved:
-            # Text extraction and the recommendation analysis plug in here: extract the
-            # text from the stored file and pass it to services.record_report_analysis.
             for key in replaced:
                 if key:
                     files.delete(key)
-            flash("Report uploaded.", "success")
+            flash(_uploaded_message(review, had), "success")
             return redirect(url_for("peer_qa.edit_recommendations", review_id=review.id))
     return render_template(
         "peer_qa/edit_report.html",
         review=review,
         form=form,
         max_megabytes=services.REPORT_MAX_MEGABYTES,
+    )
+
+
+def _uploaded_message(review: QaReview, had: int) -> str:
+    if not review.report_text:
+        return (
+            "Report uploaded. It has no text that could be read (it may be a scanned image), "
+            "so list its recommendations yourself."
+        )
+    if not had and review.recommendations:
+        found = len(review.recommendations)
+        return (
+            f"Report uploaded. {found} recommendation{'s were' if found != 1 else ' was'} found "
+            "in it: check each one, change or remove any that are wrong, then confirm the list."
+        )
+    if had:
+        return "Report uploaded. Your list of recommendations is unchanged."
+    return "Report uploaded. No recommendations were found in it: list them yourself."
+
+
+@bp.route("/reviews/<int:review_id>/analysis")
+@require_permission(Permission.SUBMIT_REVIEWS)
+def show_analysis(review_id: int) -> View:
+    """The recommendation analysis of the author's own review, a draft or submitted: run
+    again whenever the list changes, so the author can act on it before submitting."""
+    review = _own(review_id)
+    return render_template(
+        "peer_qa/show_analysis.html",
+        review=review,
+        analysis=queries.review_analysis(review),
+        labels=analysis_labels(),
     )
 
 
@@ -205,19 +235,10 @@ def download_report(review_id: int) -> Response:
         abort(403)
     if not review.report_key or not review.report_content_type:
         abort(404)
-    path = store().path_of(review.report_key)
-    if not path.exists():
-        abort(404)
     name = f"review-{review.reference or 'draft'}{EXTENSIONS[review.report_content_type]}"
-    response = send_file(
-        path,
-        mimetype=review.report_content_type,
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
+    return send_stored(
+        store(), review.report_key, mimetype=review.report_content_type, download_name=name
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/reviews/<int:review_id>/recommendations", methods=["GET", "POST"])

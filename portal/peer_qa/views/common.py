@@ -12,6 +12,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.uploads import UploadStore
 from portal.extensions import db
+from portal.peer_qa.recommendation_rules import current_rules
 
 View = str | Response | tuple[str, int]
 
@@ -30,3 +31,16 @@ def run(form: FlaskForm, action: Callable[[], object]) -> bool:
         return False
     db.session.commit()
     return True
+
+
+def analysis_labels() -> dict[str, dict[str, str]]:
+    """The words the recommendation rules give each class, target level and strength."""
+    rules = current_rules()
+    return {
+        family: {o.code: o.label for o in choice.options}
+        for family, choice in (
+            ("class", rules.classes),
+            ("target_level", rules.target_levels),
+            ("strength", rules.strength),
+        )
+    }

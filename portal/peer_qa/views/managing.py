@@ -88,7 +88,8 @@ def moderate_review(review_id: int) -> View:
     review = _load(review_id)
     if review.status is not QaStatus.MODERATION:
         return redirect(url_for("peer_qa.manage_review", review_id=review.id))
-    assert review.rubric is not None
+    if review.rubric is None:
+        raise RuntimeError("review.rubric is not set")
     markers = queries.markers_of(review.rubric.id)
     counted = [m for m in markers if m.counts]
     assessments = queries.assessments_of(review.id)

@@ -1,0 +1,773 @@
+"""Read models for reports: each returns aggregates computed in SQL (GROUP BY), or streams only
+the columns a median needs, never whole tables or people. Each runs a fixed number of queries
+whatever the size of the data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.applications.models import (
+    CLOSED_STATUSES,
+    CURRENT_ACCREDITATION,
+    AccreditationRecord,
+    AccreditationStatusChange,
+    Allocation,
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Decision,
+    StatusChange,
+)
+from portal.auth.models import RoleGrant
+from portal.core.dates import add_months
+from portal.core.permissions import Role
+from portal.cpd import queries as cpd_queries
+from portal.cpd.models import CpdEntry, EntryStatus
+from portal.cpd.rules import EntryFacts, cpd_years, in_force_on, judge_year
+from portal.extensions import db
+from portal.framework.models import Competency, FrameworkDomain
+from portal.organisations.models import Organisation, Region
+from portal.register import commissioning_queries
+from portal.register.commissioning_models import Commission
+from portal.register.models import RegisterEntry, RegisterEntryTerm, TermKind
+from portal.reporting.facts import (
+    AssessorLoad,
+    CategoryCount,
+    ComplianceCount,
+    Concentration,
+    DomainHours,
+    Durations,
+    Extract,
+    OutcomeCount,
+    Period,
+    Quarter,
+    QuarterPlaces,
+    QuarterRegionCount,
+    RegionCommissions,
+    RegionCount,
+    RegionExpiries,
+    RegionName,
+    RegionNotifications,
+    RegionPlaces,
+    StateCount,
+)
+from portal.reporting.models import (
+    AGE_BAND_LABELS,
+    DISABILITY_LABELS,
+    ETHNICITIES,
+    SEX_LABELS,
+    DiversityAnswers,
+    IncidentNotification,
+    NotificationImport,
+)
+
+CURRENT = sorted(CURRENT_ACCREDITATION)
+MAX_QUARTERS = 12
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _after(day: date) -> datetime:
+    """The first moment after `day` (timestamps are compared as UTC)."""
+    return _start_of(day + timedelta(days=1))
+
+
+def quarter_of(day: date) -> Quarter:
+    start, end = commissioning_queries.quarter_of(day)
+    return Quarter(start, end)
+
+
+def quarters_between(first: date, last: date) -> list[Quarter]:
+    """The calendar quarters from the one `first` falls in to the one `last` falls in (at
+    most the last twelve)."""
+    found = []
+    quarter = quarter_of(first)
+    while quarter.starts_on <= last:
+        found.append(quarter)
+        quarter = quarter_of(quarter.ends_on + timedelta(days=1))
+    return found[-MAX_QUARTERS:]
+
+
+def regions() -> list[RegionName]:
+    return [
+        RegionName(code, name)
+        for code, name in db.session.execute(
+            sa.select(Region.code, Region.name).order_by(Region.position, Region.name)
+        )
+    ]
+
+
+def _record_region() -> Any:
+    """A record's region: the home region on the application that led to it (one per
+    reviewer, so regional counts add up to England's)."""
+    return Application.home_region_code
+
+
+def _current_on(day: date) -> list[sa.ColumnElement[bool]]:
+    return [
+        AccreditationRecord.status.in_(CURRENT),
+        AccreditationRecord.starts_on <= day,
+        AccreditationRecord.expires_on > day,
+    ]
+
+
+# Capacity
+
+
+def reviewers_by_level(today: date) -> list[RegionCount]:
+    """Current accreditations by region and level."""
+    rows = db.session.execute(
+        sa.select(_record_region(), AccreditationRecord.level, sa.func.count())
+        .select_from(AccreditationRecord)
+        .join(Application, Application.id == AccreditationRecord.application_id)
+        .where(*_current_on(today))
+        .group_by(_record_region(), AccreditationRecord.level)
+    )
+    return [RegionCount(region, level, int(n)) for region, level, n in rows]
+
+
+def reviewers_by_quarter(quarters: Iterable[Quarter], today: date) -> list[QuarterRegionCount]:
+    """Accreditations current at the end of each quarter (today for the quarter under way),
+    by region, read from each record's status history."""
+    found: list[QuarterRegionCount] = []
+    for quarter in quarters:
+        day = min(quarter.ends_on, today)
+        latest = (
+            sa.select(sa.func.max(AccreditationStatusChange.occurred_at))
+            .where(
+                AccreditationStatusChange.record_id == AccreditationRecord.id,
+                AccreditationStatusChange.occurred_at < _after(day),
+            )
+            .correlate(AccreditationRecord)
+            .scalar_subquery()
+        )
+        status_then = (
+            sa.select(AccreditationStatusChange.to_status)
+            .where(
+                AccreditationStatusChange.record_id == AccreditationRecord.id,
+                AccreditationStatusChange.occurred_at == latest,
+            )
+            .correlate(AccreditationRecord)
+            .order_by(AccreditationStatusChange.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        rows = db.session.execute(
+            sa.select(_record_region(), sa.func.count())
+            .select_from(AccreditationRecord)
+            .join(Application, Application.id == AccreditationRecord.application_id)
+            .where(
+                AccreditationRecord.starts_on <= day,
+                AccreditationRecord.expires_on > day,
+                status_then.in_(CURRENT),
+            )
+            .group_by(_record_region())
+        )
+        found.extend(QuarterRegionCount(quarter, region, int(n)) for region, n in rows)
+    return found
+
+
+def reviewers_by_specialism(today: date) -> list[RegionCount]:
+    """Current accreditations by region and the specialisms on the reviewer's register entry
+    (a reviewer with two specialisms counts under each)."""
+    rows = db.session.execute(
+        sa.select(_record_region(), RegisterEntryTerm.code, sa.func.count())
+        .select_from(AccreditationRecord)
+        .join(Application, Application.id == AccreditationRecord.application_id)
+        .join(RegisterEntry, RegisterEntry.user_id == AccreditationRecord.user_id)
+        .join(RegisterEntryTerm, RegisterEntryTerm.entry_id == RegisterEntry.id)
+        .where(*_current_on(today), RegisterEntryTerm.kind == TermKind.SPECIALISM)
+        .group_by(_record_region(), RegisterEntryTerm.code)
+    )
+    return [RegionCount(region, code, int(n)) for region, code, n in rows]
+
+
+def _places_offered(quarter: Quarter) -> tuple[sa.ColumnElement[int], sa.ColumnElement[int]]:
+    offering = sa.and_(
+        RegisterEntry.available_from.is_not(None),
+        RegisterEntry.available_from <= quarter.ends_on,
+        AccreditationRecord.expires_on > quarter.starts_on,
+        sa.func.coalesce(RegisterEntry.reviews_per_quarter, 0) > 0,
+    )
+    places = sa.func.coalesce(
+        sa.func.sum(sa.case((offering, RegisterEntry.reviews_per_quarter), else_=0)), 0
+    )
+    people = sa.func.coalesce(sa.func.sum(sa.case((offering, 1), else_=0)), 0)
+    return places, people
+
+
+def places_this_quarter(today: date) -> list[RegionPlaces]:
+    """Places reviewers offer this quarter (their reviews per quarter, once available) by
+    their region, and commissions running this quarter by the partnership's region."""
+    quarter = quarter_of(today)
+    places, people = _places_offered(quarter)
+    offered = {
+        region: (int(p), int(n))
+        for region, p, n in db.session.execute(
+            sa.select(_record_region(), places, people)
+            .select_from(AccreditationRecord)
+            .join(Application, Application.id == AccreditationRecord.application_id)
+            .join(RegisterEntry, RegisterEntry.user_id == AccreditationRecord.user_id)
+            .where(*_current_on(today))
+            .group_by(_record_region())
+        )
+    }
+    running = {
+        region: int(n)
+        for region, n in db.session.execute(
+            sa.select(Organisation.region_code, sa.func.count(Commission.id))
+            .join(Organisation, Organisation.id == Commission.partnership_id)
+            .where(commissioning_queries.active_in(quarter.starts_on, quarter.ends_on))
+            .group_by(Organisation.region_code)
+        )
+    }
+    keys = set(offered) | set(running)
+    return [
+        RegionPlaces(
+            region,
+            offered.get(region, (0, 0))[0],
+            offered.get(region, (0, 0))[1],
+            running.get(region, 0),
+        )
+        for region in keys
+    ]
+
+
+def places_by_quarter(today: date, ahead: int = 4) -> list[QuarterPlaces]:
+    """For this quarter and the next: places offered nationally and commissions running."""
+    quarters = [quarter_of(today)]
+    while len(quarters) < ahead:
+        quarters.append(quarter_of(quarters[-1].ends_on + timedelta(days=1)))
+    columns: list[sa.ColumnElement[int]] = []
+    for quarter in quarters:
+        columns.extend(_places_offered(quarter))
+    offered = db.session.execute(
+        sa.select(*columns)
+        .select_from(AccreditationRecord)
+        .join(RegisterEntry, RegisterEntry.user_id == AccreditationRecord.user_id)
+        .where(
+            AccreditationRecord.status.in_(CURRENT),
+            AccreditationRecord.starts_on <= today,
+            AccreditationRecord.expires_on > today,
+        )
+    ).one()
+    running = db.session.execute(
+        sa.select(
+            *(
+                sa.func.coalesce(
+                    sa.func.sum(
+                        sa.case(
+                            (commissioning_queries.active_in(q.starts_on, q.ends_on), 1), else_=0
+                        )
+                    ),
+                    0,
+                )
+                for q in quarters
+            )
+        ).select_from(Commission)
+    ).one()
+    return [
+        QuarterPlaces(q, int(offered[2 * i]), int(offered[2 * i + 1]), int(running[i]))
+        for i, q in enumerate(quarters)
+    ]
+
+
+def notifications_by_region(period: Period) -> list[RegionNotifications]:
+    """Serious incident notifications in the period, by the partnership's region."""
+    first = period.starts_on.replace(day=1)
+    rows = db.session.execute(
+        sa.select(
+            Organisation.region_code,
+            sa.func.coalesce(sa.func.sum(IncidentNotification.notifications), 0),
+            sa.func.count(IncidentNotification.id),
+        )
+        .join(Organisation, Organisation.id == IncidentNotification.partnership_id)
+        .where(IncidentNotification.month >= first, IncidentNotification.month <= period.ends_on)
+        .group_by(Organisation.region_code)
+    )
+    return [RegionNotifications(region, int(n), int(months)) for region, n, months in rows]
+
+
+def commissions_by_region(period: Period) -> list[RegionCommissions]:
+    """Commissions starting in the period by the partnership's region, with the median days
+    from shortlisting the reviewer to recording the commission."""
+    return [
+        RegionCommissions(row.key, row.commissions, row.median_days_to_commission)
+        for row in commissioning_queries.commissions_by(
+            "region", since=period.starts_on, until=period.ends_on
+        )
+    ]
+
+
+def concentration(period: Period, today: date) -> Concentration:
+    """Commissions starting in the period for each reviewer who had one (counts only), and how
+    many reviewers are accredited now."""
+    accredited = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AccreditationRecord).where(*_current_on(today))
+    )
+    per_reviewer = db.session.scalars(
+        sa.select(sa.func.count(Commission.id))
+        .where(Commission.starts_on >= period.starts_on, Commission.starts_on <= period.ends_on)
+        .group_by(Commission.reviewer_id)
+        .order_by(sa.func.count(Commission.id).desc())
+    )
+    return Concentration(int(accredited or 0), tuple(int(n) for n in per_reviewer))
+
+
+def expiries(today: date) -> list[RegionExpiries]:
+    """Current accreditations expiring in the next 6 and 12 months, and renewal applications
+    submitted and not yet decided, by region."""
+    soon, later = add_months(today, 6), add_months(today, 12)
+    expiring = {
+        region: (int(a or 0), int(b or 0))
+        for region, a, b in db.session.execute(
+            sa.select(
+                _record_region(),
+                sa.func.sum(sa.case((AccreditationRecord.expires_on <= soon, 1), else_=0)),
+                sa.func.sum(sa.case((AccreditationRecord.expires_on <= later, 1), else_=0)),
+            )
+            .select_from(AccreditationRecord)
+            .join(Application, Application.id == AccreditationRecord.application_id)
+            .where(*_current_on(today))
+            .group_by(_record_region())
+        )
+    }
+    renewing = {
+        region: int(n)
+        for region, n in db.session.execute(
+            sa.select(Application.home_region_code, sa.func.count())
+            .where(
+                Application.kind == ApplicationKind.RENEWAL,
+                Application.status.not_in(sorted({ApplicationStatus.DRAFT, *CLOSED_STATUSES})),
+            )
+            .group_by(Application.home_region_code)
+        )
+    }
+    return [
+        RegionExpiries(
+            region,
+            expiring.get(region, (0, 0))[0],
+            expiring.get(region, (0, 0))[1],
+            renewing.get(region, 0),
+        )
+        for region in set(expiring) | set(renewing)
+    ]
+
+
+# The accreditation pipeline
+
+
+def applications_by_state() -> list[StateCount]:
+    rows = db.session.execute(
+        sa.select(Application.status, Application.kind, sa.func.count()).group_by(
+            Application.status, Application.kind
+        )
+    )
+    return [StateCount(status.value, kind.value, int(n)) for status, kind, n in rows]
+
+
+def _days(later: datetime, earlier: datetime) -> float:
+    if later.tzinfo is None:
+        later = later.replace(tzinfo=UTC)
+    if earlier.tzinfo is None:
+        earlier = earlier.replace(tzinfo=UTC)
+    return (later - earlier).total_seconds() / 86400
+
+
+def days_to_decision(period: Period) -> list[Durations]:
+    """Days from submission to the first decision, for decisions made in the period, by the
+    year of the decision. Only the two timestamps are read, a row at a time."""
+    first_decision = (
+        sa.select(Decision.application_id, sa.func.min(Decision.decided_at).label("decided_at"))
+        .group_by(Decision.application_id)
+        .subquery()
+    )
+    found: dict[str, list[float]] = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(first_decision.c.decided_at, Application.submitted_at)
+        .join(Application, Application.id == first_decision.c.application_id)
+        .where(
+            Application.submitted_at.is_not(None),
+            first_decision.c.decided_at >= _start_of(period.starts_on),
+            first_decision.c.decided_at < _after(period.ends_on),
+        )
+        .execution_options(yield_per=2000)
+    )
+    for decided_at, submitted_at in rows:
+        found[str(decided_at.year)].append(_days(decided_at, submitted_at))
+    return [Durations(key, tuple(found[key])) for key in sorted(found)]
+
+
+def days_in_state(period: Period) -> list[Durations]:
+    """Days applications spent in each state, for spells that ended in the period, from the
+    status history (each change's time to the next, computed with a window in SQL)."""
+    spell = sa.select(
+        StatusChange.to_status.label("status"),
+        StatusChange.occurred_at.label("entered_at"),
+        sa.func.lead(StatusChange.occurred_at, type_=StatusChange.occurred_at.type)
+        .over(
+            partition_by=StatusChange.application_id,
+            order_by=(StatusChange.occurred_at, StatusChange.id),
+        )
+        .label("left_at"),
+    ).subquery()
+    found: dict[str, list[float]] = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(spell.c.status, spell.c.entered_at, spell.c.left_at)
+        .where(
+            spell.c.left_at.is_not(None),
+            spell.c.left_at >= _start_of(period.starts_on),
+            spell.c.left_at < _after(period.ends_on),
+        )
+        .execution_options(yield_per=2000)
+    )
+    for status, entered_at, left_at in rows:
+        found[ApplicationStatus(status).value].append(_days(left_at, entered_at))
+    return [Durations(key, tuple(days)) for key, days in found.items()]
+
+
+def assessor_load(today: date) -> list[AssessorLoad]:
+    """For each person who may assess (no names): their open assessments and overdue ones."""
+    assessors = (
+        sa.select(RoleGrant.user_id)
+        .where(RoleGrant.role.in_([Role.ASSESSOR, Role.QA_LEAD]), RoleGrant.revoked_at.is_(None))
+        .distinct()
+        .subquery()
+    )
+    is_open = sa.and_(Allocation.id.is_not(None), Allocation.submitted_at.is_(None))
+    rows = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((is_open, 1), else_=0)), 0),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((sa.and_(is_open, Allocation.due_on < today), 1), else_=0)),
+                0,
+            ),
+        )
+        .select_from(assessors)
+        .outerjoin(Allocation, Allocation.assessor_id == assessors.c.user_id)
+        .group_by(assessors.c.user_id)
+    )
+    return [AssessorLoad(int(n), int(late)) for n, late in rows]
+
+
+def outcomes_by_year(period: Period) -> list[OutcomeCount]:
+    year = sa.extract("year", Decision.decided_at)
+    rows = db.session.execute(
+        sa.select(year, Decision.outcome, sa.func.count())
+        .where(
+            Decision.decided_at >= _start_of(period.starts_on),
+            Decision.decided_at < _after(period.ends_on),
+        )
+        .group_by(year, Decision.outcome)
+    )
+    return [OutcomeCount(int(y), outcome.value, int(n)) for y, outcome, n in rows]
+
+
+# CPD
+
+
+def compliance(period: Period, today: date) -> list[ComplianceCount]:
+    """Each CPD year that closed in the period judged against the requirements in force when
+    it began (the CPD rules' own judgement), counted by region and the year it ended.
+
+    Two queries: the records with their region, and their completed entries' dates and peer
+    discussions streamed in record order, so one record's entries are in memory at a time."""
+    last = min(period.ends_on, today - timedelta(days=1))
+    records = db.session.execute(
+        sa.select(
+            AccreditationRecord.id,
+            AccreditationRecord.scheme_id,
+            AccreditationRecord.starts_on,
+            AccreditationRecord.expires_on,
+            _record_region(),
+        )
+        .join(Application, Application.id == AccreditationRecord.application_id)
+        .where(
+            AccreditationRecord.starts_on <= last,
+            AccreditationRecord.expires_on > period.starts_on,
+        )
+    ).all()
+    timeline = cpd_queries.requirement_timeline({r[1] for r in records})
+    by_id = {r[0]: r for r in records}
+    counts: dict[tuple[str | None, int], list[int]] = defaultdict(lambda: [0, 0])
+
+    def judge(record_id: int, facts: list[EntryFacts]) -> None:
+        _, scheme_id, starts_on, expires_on, region = by_id[record_id]
+        for year in cpd_years(starts_on, expires_on):
+            if not (period.starts_on <= year.ends_on <= last):
+                continue
+            document = in_force_on(timeline.get(scheme_id, []), year.starts_on)
+            if document is None:
+                continue
+            met = judge_year(facts, document, year, today).met
+            counts[(region, year.ends_on.year)][0 if met else 1] += 1
+
+    entries = db.session.execute(
+        sa.select(
+            CpdEntry.record_id, CpdEntry.starts_on, CpdEntry.ends_on, CpdEntry.peer_discussion
+        )
+        .where(
+            CpdEntry.record_id.in_(
+                sa.select(AccreditationRecord.id).where(
+                    AccreditationRecord.starts_on <= last,
+                    AccreditationRecord.expires_on > period.starts_on,
+                )
+            ),
+            CpdEntry.status == EntryStatus.COMPLETED,
+        )
+        .order_by(CpdEntry.record_id)
+        .execution_options(yield_per=5000)
+    )
+    judged: set[int] = set()
+    current: int | None = None
+    facts: list[EntryFacts] = []
+    for record_id, starts_on, ends_on, peer in entries:
+        if record_id != current:
+            if current is not None:
+                judge(current, facts)
+                judged.add(current)
+            current, facts = record_id, []
+        facts.append(
+            EntryFacts(
+                completed=True,
+                counts_on=ends_on or starts_on,
+                hours=0,
+                participatory_hours=0,
+                peer_discussion=bool(peer),
+                competencies=frozenset(),
+                domains=frozenset(),
+            )
+        )
+    if current is not None:
+        judge(current, facts)
+        judged.add(current)
+    for record_id in by_id.keys() - judged:
+        judge(record_id, [])
+    return [
+        ComplianceCount(region, year, met, not_met)
+        for (region, year), (met, not_met) in counts.items()
+    ]
+
+
+def hours_by_domain(period: Period) -> list[DomainHours]:
+    """Hours of completed activities in the period by the framework domain they developed (an
+    activity developing two domains counts in both), with how many reviewers logged them."""
+    domains: dict[tuple[int, str], str] = {}
+    for framework_id, code, title in db.session.execute(
+        sa.select(Competency.framework_id, Competency.code, FrameworkDomain.title).join(
+            FrameworkDomain, FrameworkDomain.id == Competency.domain_id
+        )
+    ):
+        domains[(framework_id, code)] = title
+    day = sa.func.coalesce(CpdEntry.ends_on, CpdEntry.starts_on)
+    rows = db.session.execute(
+        sa.select(
+            CpdEntry.user_id,
+            Application.framework_id,
+            CpdEntry.competency_codes,
+            CpdEntry.hours_quarters,
+        )
+        .join(AccreditationRecord, AccreditationRecord.id == CpdEntry.record_id)
+        .join(Application, Application.id == AccreditationRecord.application_id)
+        .where(
+            CpdEntry.status == EntryStatus.COMPLETED,
+            day >= period.starts_on,
+            day <= period.ends_on,
+        )
+        .execution_options(yield_per=5000)
+    )
+    hours: dict[str, int] = defaultdict(int)
+    people: dict[str, set[int]] = defaultdict(set)
+    for user_id, framework_id, codes, quarters in rows:
+        for title in {
+            domains[(framework_id, c)] for c in codes or [] if (framework_id, c) in domains
+        }:
+            hours[title] += quarters or 0
+            people[title].add(user_id)
+    return [DomainHours(title, len(people[title]), hours[title]) for title in sorted(hours)]
+
+
+def cpd_audit_outcomes(period: Period) -> list[RegionCount] | None:
+    """CPD audit outcomes by region: the seam for the CPD audit records. Until the portal
+    records audits (the audit sampling rules exist; their results are not kept yet), there is
+    nothing to count and the dashboard says so."""
+    return None
+
+
+# The workforce
+
+
+def _answers_by(
+    column: sa.ColumnElement[str], today: date
+) -> list[tuple[str | None, str | None, int]]:
+    rows = db.session.execute(
+        sa.select(_record_region(), column, sa.func.count())
+        .select_from(AccreditationRecord)
+        .join(Application, Application.id == AccreditationRecord.application_id)
+        .outerjoin(DiversityAnswers, DiversityAnswers.user_id == AccreditationRecord.user_id)
+        .where(*_current_on(today))
+        .group_by(_record_region(), column)
+    )
+    return [(region, getattr(value, "value", value), int(n)) for region, value, n in rows]
+
+
+NOT_ANSWERED = "Not answered"
+
+
+def diversity(today: date) -> dict[str, list[CategoryCount]]:
+    """Currently accredited reviewers by region and each monitoring question's answer (ethnicity
+    by its ONS group), with those who have not answered: aggregates only."""
+    ethnic_group = {e.value: group for e, (group, _) in ETHNICITIES.items()}
+    labels = {
+        "ethnicity": ethnic_group,
+        "sex": {k.value: v for k, v in SEX_LABELS.items()},
+        "disability": {k.value: v for k, v in DISABILITY_LABELS.items()},
+        "age_band": {k.value: v for k, v in AGE_BAND_LABELS.items()},
+    }
+    found: dict[str, list[CategoryCount]] = {}
+    for name, names in labels.items():
+        column = getattr(DiversityAnswers, name)
+        merged: dict[tuple[str, str | None], int] = defaultdict(int)
+        for region, value, n in _answers_by(column, today):
+            merged[(names[value] if value is not None else NOT_ANSWERED, region)] += n
+        found[name] = [CategoryCount(c, r, n) for (c, r), n in merged.items()]
+    return found
+
+
+# Loading notifications
+
+
+def partnership_codes() -> dict[str, int]:
+    """Every partnership's code (lower case) and id: the codes a notifications file may use."""
+    from portal.organisations.models import OrganisationKind
+
+    return {
+        code.lower(): org_id
+        for code, org_id in db.session.execute(
+            sa.select(Organisation.code, Organisation.id).where(
+                Organisation.kind == OrganisationKind.PARTNERSHIP
+            )
+        )
+    }
+
+
+def loaded_figures(
+    partnerships: dict[str, int], keys: Iterable[tuple[str, date]]
+) -> dict[tuple[str, date], int]:
+    """The figures already loaded for the partnerships and months a file names (only those)."""
+    wanted = {(partnerships[code], month) for code, month in keys if code in partnerships}
+    if not wanted:
+        return {}
+    code_of = {org_id: code for code, org_id in partnerships.items()}
+    rows = db.session.execute(
+        sa.select(
+            IncidentNotification.partnership_id,
+            IncidentNotification.month,
+            IncidentNotification.notifications,
+        ).where(
+            IncidentNotification.partnership_id.in_(sorted({p for p, _ in wanted})),
+            IncidentNotification.month.in_(sorted({m for _, m in wanted})),
+        )
+    )
+    return {(code_of[org_id], month): n for org_id, month, n in rows if (org_id, month) in wanted}
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    loaded_at: datetime
+    filename: str
+    added: int
+    changed: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class NotificationsLoaded:
+    partnerships: int
+    first_month: date | None
+    last_month: date | None
+    total: int
+    recent: list[LoadSummary]
+
+
+def notifications_loaded() -> NotificationsLoaded:
+    """What is loaded: how many partnerships, which months, and the latest uploads."""
+    partnerships, first, last, total = db.session.execute(
+        sa.select(
+            sa.func.count(sa.distinct(IncidentNotification.partnership_id)),
+            sa.func.min(IncidentNotification.month),
+            sa.func.max(IncidentNotification.month),
+            sa.func.coalesce(sa.func.sum(IncidentNotification.notifications), 0),
+        )
+    ).one()
+    recent = [
+        LoadSummary(*row)
+        for row in db.session.execute(
+            sa.select(
+                NotificationImport.loaded_at,
+                NotificationImport.filename,
+                NotificationImport.added,
+                NotificationImport.changed,
+                NotificationImport.unchanged,
+            )
+            .order_by(NotificationImport.loaded_at.desc(), NotificationImport.id.desc())
+            .limit(10)
+        )
+    ]
+    return NotificationsLoaded(int(partnerships), first, last, int(total), recent)
+
+
+# The reviewer's own answers
+
+
+def diversity_answers_of(user_id: int) -> DiversityAnswers | None:
+    """The reviewer's own answers, for their own form only."""
+    return db.session.scalar(sa.select(DiversityAnswers).where(DiversityAnswers.user_id == user_id))
+
+
+# Everything for the dashboard
+
+
+def specialism_names() -> dict[str, str]:
+    from portal.register.reference import current
+
+    return {t.code: t.name for t in current().specialisms.terms}
+
+
+def read_extract(period: Period, today: date) -> Extract:
+    """Every aggregate the dashboard shows, for England (the region filter cuts the protected
+    tables afterwards, so a region's view never differs from England's)."""
+    quarters = quarters_between(period.starts_on, min(period.ends_on, today))
+    return Extract(
+        period=period,
+        today=today,
+        regions=regions(),
+        reviewers_by_level=reviewers_by_level(today),
+        reviewers_by_quarter=reviewers_by_quarter(quarters, today),
+        quarters=quarters,
+        reviewers_by_specialism=reviewers_by_specialism(today),
+        specialism_names=specialism_names(),
+        places_this_quarter=places_this_quarter(today),
+        places_by_quarter=places_by_quarter(today),
+        notifications=notifications_by_region(period),
+        commissions=commissions_by_region(period),
+        concentration=concentration(period, today),
+        expiries=expiries(today),
+        applications_by_state=applications_by_state(),
+        days_to_decision=days_to_decision(period),
+        days_in_state=days_in_state(period),
+        assessor_load=assessor_load(today),
+        outcomes=outcomes_by_year(period),
+        compliance=compliance(period, today),
+        domain_hours=hours_by_domain(period),
+        audit_outcomes=cpd_audit_outcomes(period),
+        diversity=diversity(today),
+    )

@@ -1,0 +1,139 @@
+"""An analyst opens the reports, filters them to a region, reads a chart and its table and
+downloads the table as XLSX; an analyst loads serious incident notifications from a CSV file;
+a reviewer answers the diversity monitoring questions from their dashboard."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+import openpyxl
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.auth.models import User
+from portal.core.dates import today_in_england
+from portal.core.permissions import Role
+from portal.extensions import db
+from tests.e2e.conftest import LiveServer, assert_accessible, expect_heading, seed_user, sign_in
+from tests.factories import make_organisation, make_region, make_reviewer_in
+
+pytestmark = pytest.mark.e2e
+
+LONDON = "E12000007"
+
+
+def _seed_reviewers(live: LiveServer) -> None:
+    with live.app.app_context():
+        make_region()
+        make_region(code=LONDON, name="London")
+        for _ in range(6):
+            make_reviewer_in(LONDON)
+        db.session.commit()
+
+
+def test_an_analyst_filters_the_reports_to_a_region_and_downloads_a_table(
+    page: Page, live_server: LiveServer
+) -> None:
+    _seed_reviewers(live_server)
+    analyst = seed_user(live_server, label="analyst", roles=(Role.ANALYST,))
+    sign_in(page, analyst.email)
+    expect_heading(page, "Your dashboard")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Reports").click()
+    expect_heading(page, "Reports")
+    assert_accessible(page)
+
+    page.get_by_label("Region", exact=True).select_option(label="London")
+    page.get_by_role("button", name="Apply filters").click()
+    expect_heading(page, "Reports")
+    assert f"region={LONDON}" in page.url  # a shareable address
+    expect(page.locator("#filters-in-use")).to_contain_text("London")
+    table = page.locator("#table-reviewers-by-region-and-level")
+    expect(table.get_by_role("rowheader")).to_have_text(["London", "England"])
+    chart = page.get_by_role("img", name="Total by region")
+    expect(chart).to_be_visible()
+    expect(page.locator("#summary-reviewers-by-region-and-level")).to_contain_text("in England")
+    assert_accessible(page)
+
+    with page.expect_download() as info:
+        page.get_by_role(
+            "link",
+            name=re.compile(r"^Download as XLSX\s*: Accredited reviewers by region and level$"),
+        ).click()
+    download = info.value
+    assert download.suggested_filename == (
+        f"reviewers-by-region-and-level-{LONDON}-{today_in_england().isoformat()}.xlsx"
+    )
+    path = download.path()
+    book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
+    rows = list(book["Table"].iter_rows(values_only=True))
+    assert [r[0] for r in rows] == ["Region", "London", "England"]
+    page_cells = table.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert [str(v) for v in rows[1][1:]] == [t.replace(",", "") for t in page_cells]
+    notes = {r[0]: r[1] for r in book["Notes"].iter_rows(values_only=True)}
+    assert "Counts from 1 to 4 are suppressed" in notes["Suppression and rounding"]
+
+
+def test_an_analyst_loads_notifications_from_a_csv_file(
+    page: Page, live_server: LiveServer, tmp_path
+) -> None:
+    code = f"invented-{uuid.uuid4().hex[:8]}"
+    with live_server.app.app_context():
+        make_organisation(code=code)
+    analyst = seed_user(live_server, label="analyst", roles=(Role.ANALYST,))
+    sign_in(page, analyst.email)
+    page.goto("/reports")
+    page.get_by_role("link", name="Serious incident notifications: load figures").click()
+    expect_heading(page, "Serious incident notifications")
+    assert_accessible(page)
+    page.get_by_role("link", name="Load figures from a CSV file").click()
+    expect_heading(page, "Load serious incident notifications")
+    assert_accessible(page)
+
+    month = today_in_england().strftime("%Y-%m")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"partnership_code,month,notifications\n{code},{month},3\nnowhere,{month},1\n")
+    page.get_by_label("Upload a CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    expect_heading(page, "Check the figures to load")
+    expect(page.get_by_text("There is no partnership with the code 'nowhere'")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Upload a corrected file").click()
+    good = tmp_path / "good.csv"
+    good.write_text(f"partnership_code,month,notifications\n{code},{month},3\n")
+    page.get_by_label("Upload a CSV file").set_input_files(str(good))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("#check-summary")).to_contain_text("1 to add")
+    page.get_by_role("button", name="Load these figures").click()
+    expect_heading(page, "Serious incident notifications")
+    expect(
+        page.get_by_text("Loaded good.csv: 1 added, 0 changed, 0 already loaded.")
+    ).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_reviewer_answers_the_diversity_questions_from_their_dashboard(
+    page: Page, live_server: LiveServer
+) -> None:
+    reviewer = seed_user(live_server, label="reviewer", roles=(Role.REVIEWER,))
+    with live_server.app.app_context():
+        make_reviewer_in(user=db.session.get(User, reviewer.id))
+    sign_in(page, reviewer.email)
+    expect_heading(page, "Your dashboard")
+    page.get_by_role("link", name="Diversity monitoring (optional)").click()
+    expect_heading(page, "Diversity monitoring")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save your answers").click()
+    expect_heading(page, "Diversity monitoring", error=True)
+    assert_accessible(page)
+    page.get_by_label("White: Irish").check()
+    page.get_by_role("group", name="What is your sex?").get_by_label("Prefer not to say").check()
+    page.get_by_role("group", name="Do you consider yourself to have a disability?").get_by_label(
+        "No", exact=True
+    ).check()
+    page.get_by_label("45 to 54").check()
+    page.get_by_role("button", name="Save your answers").click()
+    expect_heading(page, "Your dashboard")
+    expect(page.get_by_text("Your answers are saved.")).to_be_visible()
