@@ -7,7 +7,7 @@ PORT ?= 5000
 HOST ?= 127.0.0.1
 export FLASK_APP := wsgi
 
-.PHONY: run test lint typecheck bench setup assets migrate demo outbox clean
+.PHONY: run test lint typecheck bench loadtest setup assets migrate demo outbox clean
 
 setup: $(VENV)/.installed node_modules/.installed portal/static/.built
 
@@ -53,6 +53,11 @@ lint: setup
 bench: setup
 	@mkdir -p build
 	$(BIN)/python -m bench
+
+## loadtest: Locust against gunicorn on a throwaway PostgreSQL database with Redis (see README)
+loadtest: setup
+	@mkdir -p build
+	$(BIN)/python -m loadtest
 
 clean:
 	rm -rf $(VENV) node_modules portal/static build

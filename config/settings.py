@@ -25,6 +25,9 @@ class Base:
     TESTING = False
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A connection the database dropped (a restart, a failover) is found and replaced before
+    # a request uses it, so the service recovers by itself.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 4
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
@@ -71,6 +74,11 @@ class Base:
         self.SQLALCHEMY_DATABASE_URI: str | None = env.get("DATABASE_URL")
         self.REDIS_URL: str | None = env.get("REDIS_URL")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis unreachable: give up within seconds and raise limits.errors.StorageError, which
+        # the portal answers by refusing sign-in for the moment (it fails closed).
+        self.RATELIMIT_STORAGE_OPTIONS: dict[str, Any] = {"wrap_exceptions": True}
+        if self.REDIS_URL:
+            self.RATELIMIT_STORAGE_OPTIONS.update(socket_connect_timeout=2, socket_timeout=2)
         self.SMTP_HOST: str | None = env.get("SMTP_HOST")
         self.SMTP_PORT = int(env.get("SMTP_PORT", "25"))
         self.SMTP_USERNAME: str | None = env.get("SMTP_USERNAME")
@@ -137,6 +145,7 @@ class Test(Base):
         self.SECRET_KEY = "test-only-not-secret"  # noqa: S105  (tests only)
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.RATELIMIT_STORAGE_OPTIONS = {"wrap_exceptions": True}
         self.DEMO_PASSWORD = self.DEMO_PASSWORD_DEFAULT
         self.UPLOAD_ENCRYPTION_KEY = self._derived_upload_key()
         # Tests configure the providers they use themselves.

@@ -20,4 +20,5 @@ else
   workers=1
 fi
 "$bin/gunicorn" --no-control-socket --bind "$host:$port" --workers "$workers" \
-  --worker-class gthread --threads "${THREADS:-4}" --access-logfile - wsgi:app
+  --worker-class gthread --threads "${THREADS:-4}" --keep-alive "${KEEP_ALIVE:-5}" \
+  --access-logfile - wsgi:app
