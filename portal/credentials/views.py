@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.permissions import Permission, public, require_permission
+from portal.core.rate_limits import counters_unavailable
 from portal.credentials import bp, policies, queries, services
 from portal.credentials.forms import IssueForm, VerifyForm
 from portal.credentials.signing import MEDIA_TYPE
@@ -150,7 +151,13 @@ def _address_key() -> str:
 
 @bp.route("/register/verify", methods=["GET", "POST"])
 @public
-@limiter.limit(_verify_limit, key_func=_address_key, methods=["POST"], scope="verify")
+@limiter.limit(
+    _verify_limit,
+    key_func=_address_key,
+    methods=["POST"],
+    scope="verify",
+    exempt_when=counters_unavailable,
+)
 def verify_credential() -> View:
     form = VerifyForm()
     result = None

@@ -274,7 +274,7 @@ def attach_report(
     except DomainError as exc:
         raise DomainError(exc.message, field="report") from exc
     try:
-        text = extract_text(store.path_of(stored.key).read_bytes())
+        text = extract_text(store.read(stored.key))
     except ExtractionError as exc:
         store.delete(stored.key)
         raise DomainError(

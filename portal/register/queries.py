@@ -738,8 +738,10 @@ def find_reviewers(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(counted.c.conflicted), 0))
     ).one()
     exclusions: list[str] = []
-    if not filters.show_conflicts and excluded:
-        # The conflict condition leads, so the database starts from the few declarations.
+    if not filters.show_conflicts:
+        # Asked even when none were left out, so every search page runs the same number of
+        # queries. The conflict condition leads, so the database starts from the few
+        # declarations.
         exclusions = exclusion_reasons(
             joined(sa.select(AccreditationRecord.user_id)).where(conflicted, *conditions),
             scope,

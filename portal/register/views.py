@@ -14,6 +14,7 @@ from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, public, require_permission
+from portal.core.rate_limits import counters_unavailable
 from portal.extensions import db, limiter
 from portal.organisations import queries as organisation_queries
 from portal.register import bp, commissioning_queries, policies, queries, services
@@ -51,7 +52,12 @@ def _address_key() -> str:
 
 @bp.route("")
 @public
-@limiter.limit(_search_limit, key_func=_address_key, scope="register-search")
+@limiter.limit(
+    _search_limit,
+    key_func=_address_key,
+    scope="register-search",
+    exempt_when=counters_unavailable,
+)
 def search_register() -> View:
     form = PublicSearchForm(request.args)
     regions = _region_names()

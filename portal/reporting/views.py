@@ -232,12 +232,10 @@ def _staged() -> tuple[bytes, str] | None:
     if not isinstance(staged, dict) or staged.get("user") != current_user.id:
         return None
     try:
-        path = _store().path_of(str(staged.get("key", "")))
-    except ValueError:
+        content = _store().read(str(staged.get("key", "")))
+    except (ValueError, FileNotFoundError):
         return None
-    if not path.exists():
-        return None
-    return path.read_bytes(), str(staged.get("name", ""))
+    return content, str(staged.get("name", ""))
 
 
 def _check(content: bytes) -> tuple[NotificationCheck, dict[str, int]]:
@@ -279,9 +277,7 @@ def upload_notifications() -> View:
         else:
             _forget_staged()
             key = secrets.token_hex(16)
-            path = _store().path_of(key)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+            _store().write(key, content)
             session[UPLOAD_SESSION] = {
                 "key": key,
                 "user": current_user.id,

@@ -51,7 +51,9 @@ def test_an_analyst_filters_the_reports_to_a_region_and_downloads_a_table(
     expect(page.locator("#filters-in-use")).to_contain_text("London")
     table = page.locator("#table-reviewers-by-region-and-level")
     expect(table.get_by_role("rowheader")).to_have_text(["London", "England"])
-    chart = page.get_by_role("img", name="Total by region")
+    chart = page.get_by_role(
+        "img", name="Accredited reviewers by region and level: Total by region"
+    )
     expect(chart).to_be_visible()
     expect(page.locator("#summary-reviewers-by-region-and-level")).to_contain_text("in England")
     assert_accessible(page)

@@ -108,7 +108,10 @@ def test_small_counts_are_suppressed_on_the_page_with_their_partners(client, ana
     assert svg["aria-describedby"] == f"chart-{key}-desc"
     assert svg is not None
     assert "London: 52" in svg.find("desc").get_text()
-    assert svg.find("title").get_text() == "Total by region"
+    # Each chart is named after its table, so no two images on the page share a name.
+    assert (
+        svg.find("title").get_text() == "Accredited reviewers by region and level: Total by region"
+    )
 
 
 def test_a_region_filter_keeps_its_address_and_shows_that_region_beside_england(

@@ -36,6 +36,7 @@ from portal.api.representations import (
 from portal.core.dates import today_in_england
 from portal.core.db import utcnow
 from portal.core.permissions import public
+from portal.core.rate_limits import counters_unavailable
 from portal.extensions import csrf, db, limiter
 from portal.organisations import queries as organisation_queries
 from portal.register import commissioning_queries
@@ -76,7 +77,7 @@ def _rate_limit() -> str:
     return str(current_app.config[name])
 
 
-limiter.limit(_rate_limit, key_func=_rate_key, scope="api")(bp)
+limiter.limit(_rate_limit, key_func=_rate_key, scope="api", exempt_when=counters_unavailable)(bp)
 
 
 # Errors
@@ -97,6 +98,10 @@ def _http_error(error: HTTPException) -> Response:
         headers["Retry-After"] = str(_retry_after())
     if status >= 500:
         log.error("API error", extra={"path": request.path, "status": status})
+    if status == 400 and request.endpoint == "api.issue_token":
+        # A request refused before Authlib saw it (a NUL character, say): the token endpoint's
+        # errors carry OAuth's `error` member (RFC 6749, section 5.2).
+        return problem(400, headers=headers, error="invalid_request")
     return problem(status if status in range(400, 600) else 500, headers=headers)
 
 
