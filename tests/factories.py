@@ -7,6 +7,7 @@ savepoint, and the whole test is still rolled back at its end.
 from __future__ import annotations
 
 import itertools
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
@@ -216,7 +217,7 @@ def make_application(
                 application=application,
                 title="Invented overview report",
                 original_name="report.pdf",
-                storage_key=f"{application.id:032x}",
+                storage_key=secrets.token_hex(16),
                 content_type="application/pdf",
                 size_bytes=1024,
                 sha256="0" * 64,
@@ -504,7 +505,7 @@ def attach_report_file(review, data: bytes | None = None) -> None:
     from tests.files import pdf_bytes
 
     store = UploadStore(current_app.config["UPLOAD_DIR"])
-    key = f"{review.id:04d}" + "a" * 28
+    key = secrets.token_hex(16)
     path = store.path_of(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data or pdf_bytes())

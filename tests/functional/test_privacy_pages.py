@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+import pytest
 import sqlalchemy as sa
 
 from portal.applications.models import (
@@ -35,6 +36,14 @@ from tests.factories import (
 )
 from tests.files import docx_bytes, pdf_bytes
 from tests.support import page_checks, sign_in_as, submit
+
+
+@pytest.fixture(autouse=True)
+def own_upload_folder(app, tmp_path, monkeypatch):
+    """A folder of uploads for this test alone: files other tests left behind (their rows
+    rolled back, some under fixed keys) would otherwise be swept or exported here."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", tmp_path / "uploads")
+
 
 OTHERS = (
     "Zebedee Assessorname",

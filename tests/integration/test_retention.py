@@ -34,6 +34,14 @@ from portal.privacy.retention import Period, apply_retention, load_rules, parse_
 from tests.factories import count, make_application, make_record, make_user
 from tests.files import pdf_bytes
 
+
+@pytest.fixture(autouse=True)
+def own_upload_folder(app, tmp_path, monkeypatch):
+    """A folder of uploads for this test alone: files other tests left behind (their rows
+    rolled back, some under fixed keys) would otherwise be swept or exported here."""
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", tmp_path / "uploads")
+
+
 TODAY = date(2030, 6, 1)
 RULES = load_rules(CONFIG_DIR / "retention.yaml")
 
