@@ -9,22 +9,22 @@ import click
 from flask.cli import with_appcontext
 
 from portal.core.dates import today_in_england
+from portal.core.document_commands import report_problems, validate_files
 from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
 from portal.cpd import audit, audit_queries, services
 from portal.cpd.models import RequirementStatus
-from portal.cpd.schema import REQUIREMENTS_DIR, parse_requirements, requirement_files
+from portal.cpd.schema import (
+    REQUIREMENTS_DIR,
+    RequirementDocument,
+    parse_requirements,
+    requirement_files,
+)
 from portal.extensions import db
 from portal.framework.schema import SCHEMES_DIR, parse_scheme, scheme_files
 
 FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 DIRECTORY = click.Path(exists=True, file_okay=False, path_type=Path)
-
-
-def _report(path: Path, exc: DocumentInvalid) -> None:
-    click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
-    for problem in exc.problems:
-        click.echo(f"  - {problem}", err=True)
 
 
 @click.group(
@@ -43,22 +43,16 @@ def requirements_cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=FILES)
 def validate_requirements(paths: tuple[Path, ...]) -> None:
     """Check requirement files without loading them."""
-    failed = False
-    for path in paths:
-        try:
-            document = parse_requirements(read_yaml(path))
-        except DocumentInvalid as exc:
-            _report(path, exc)
-            failed = True
-        else:
-            hours = "hours required" if document.hours.required else "no minimum hours"
-            click.echo(
-                f"{path}: version {document.version} of the {document.scheme} CPD requirements "
-                f"is valid ({document.records_per_year} records a year, "
-                f"{len(document.areas)} areas over the term, {hours})."
-            )
-    if failed:
-        raise click.ClickException("Some files are not valid.")
+
+    def describe(document: RequirementDocument) -> str:
+        hours = "hours required" if document.hours.required else "no minimum hours"
+        return (
+            f"version {document.version} of the {document.scheme} CPD requirements "
+            f"is valid ({document.records_per_year} records a year, "
+            f"{len(document.areas)} areas over the term, {hours})."
+        )
+
+    validate_files(paths, lambda path: parse_requirements(read_yaml(path)), describe)
 
 
 @requirements_cli.command("load")
@@ -70,7 +64,7 @@ def load_requirements(path: Path, publish: bool) -> None:
     try:
         document = parse_requirements(read_yaml(path))
     except DocumentInvalid as exc:
-        _report(path, exc)
+        report_problems(path, exc)
         raise click.ClickException("Nothing was loaded.") from exc
     try:
         loaded = services.load_requirements(None, document)

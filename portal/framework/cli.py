@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from portal.core.document_commands import report_problems, validate_files
 from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -22,12 +23,6 @@ from portal.framework.schema import (
 )
 
 FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def _report(path: Path, exc: DocumentInvalid) -> None:
-    click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
-    for problem in exc.problems:
-        click.echo(f"  - {problem}", err=True)
 
 
 @click.group("schemes", help="Accreditation schemes defined in config/schemes.")
@@ -47,7 +42,7 @@ def load_schemes(paths: tuple[Path, ...]) -> None:
         try:
             documents.append(parse_scheme(read_yaml(path)))
         except DocumentInvalid as exc:
-            _report(path, exc)
+            report_problems(path, exc)
             failed = True
     if failed:
         raise click.ClickException("Nothing was loaded.")
@@ -66,20 +61,14 @@ def framework_cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=FILES)
 def validate_frameworks(paths: tuple[Path, ...]) -> None:
     """Check framework files without loading them."""
-    failed = False
-    for path in paths:
-        try:
-            document = parse_framework(read_yaml(path))
-        except DocumentInvalid as exc:
-            _report(path, exc)
-            failed = True
-        else:
-            click.echo(
-                f"{path}: version {document.version} of {document.scheme} is valid "
-                f"({len(document.domains)} domains, {len(document.competencies)} competencies)."
-            )
-    if failed:
-        raise click.ClickException("Some files are not valid.")
+    validate_files(
+        paths,
+        lambda path: parse_framework(read_yaml(path)),
+        lambda document: (
+            f"version {document.version} of {document.scheme} is valid "
+            f"({len(document.domains)} domains, {len(document.competencies)} competencies)."
+        ),
+    )
 
 
 @framework_cli.command("load")
@@ -91,7 +80,7 @@ def load_framework(path: Path, publish: bool) -> None:
     try:
         document = parse_framework(read_yaml(path))
     except DocumentInvalid as exc:
-        _report(path, exc)
+        report_problems(path, exc)
         raise click.ClickException("Nothing was loaded.") from exc
     try:
         loaded = services.load_framework(None, document)

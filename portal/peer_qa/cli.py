@@ -9,6 +9,7 @@ from typing import IO
 import click
 from flask.cli import with_appcontext
 
+from portal.core.document_commands import report_problems, validate_files
 from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -42,22 +43,13 @@ def classify_command(rules_path: Path | None, source: IO[str]) -> None:
     try:
         rules = load_rules(rules_path) if rules_path else current_rules()
     except DocumentInvalid as exc:
-        name = rules_path or "the recommendation rules"
-        click.echo(f"{name}: {len(exc.problems)} problem(s)", err=True)
-        for problem in exc.problems:
-            click.echo(f"  - {problem}", err=True)
+        report_problems(rules_path or "the recommendation rules", exc)
         raise click.ClickException("The rules are not valid; nothing was classified.") from exc
     for line in source:
         if not line.strip():
             continue
         result = classify(line, rules).as_dict()
         click.echo(json.dumps(result, ensure_ascii=False))
-
-
-def _report(path: Path, exc: DocumentInvalid) -> None:
-    click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
-    for problem in exc.problems:
-        click.echo(f"  - {problem}", err=True)
 
 
 @peer_qa_cli.group("rubric", help="Versions of the QA rubric in config/peer_qa/rubric.")
@@ -69,21 +61,15 @@ def rubric_cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=FILES)
 def validate_rubric(paths: tuple[Path, ...]) -> None:
     """Check rubric files without loading them, reporting every problem."""
-    failed = False
-    for path in paths:
-        try:
-            document = parse_rubric(read_yaml(path))
-        except DocumentInvalid as exc:
-            _report(path, exc)
-            failed = True
-        else:
-            click.echo(
-                f"{path}: version {document.version} of the QA rubric is valid "
-                f"({len(document.of('reviewer'))} reviewer markers, "
-                f"{len(document.of('partnership'))} partnership markers)."
-            )
-    if failed:
-        raise click.ClickException("Some files are not valid.")
+    validate_files(
+        paths,
+        lambda path: parse_rubric(read_yaml(path)),
+        lambda document: (
+            f"version {document.version} of the QA rubric is valid "
+            f"({len(document.of('reviewer'))} reviewer markers, "
+            f"{len(document.of('partnership'))} partnership markers)."
+        ),
+    )
 
 
 @rubric_cli.command("load")
@@ -95,7 +81,7 @@ def load_rubric(path: Path, publish: bool) -> None:
     try:
         document = parse_rubric(read_yaml(path))
     except DocumentInvalid as exc:
-        _report(path, exc)
+        report_problems(path, exc)
         raise click.ClickException("Nothing was loaded.") from exc
     try:
         loaded = services.load_rubric(None, document)

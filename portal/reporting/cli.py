@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from portal.core.document_commands import report_problems, validate_files
 from portal.core.documents import DocumentInvalid
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -29,30 +30,18 @@ def conditions_cli() -> None:
     pass
 
 
-def _report(path: Path, exc: DocumentInvalid) -> None:
-    click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
-    for problem in exc.problems:
-        click.echo(f"  - {problem}", err=True)
-
-
 @conditions_cli.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=FILES)
 def validate_conditions(paths: tuple[Path, ...]) -> None:
     """Check taxonomy files without loading them, reporting every problem."""
-    failed = False
-    for path in paths:
-        try:
-            document = read_conditions(path)
-        except DocumentInvalid as exc:
-            _report(path, exc)
-            failed = True
-        else:
-            click.echo(
-                f"{path}: version {document.version} of the system conditions is valid "
-                f"({len(document.conditions)} conditions)."
-            )
-    if failed:
-        raise click.ClickException("Some files are not valid.")
+    validate_files(
+        paths,
+        read_conditions,
+        lambda document: (
+            f"version {document.version} of the system conditions is valid "
+            f"({len(document.conditions)} conditions)."
+        ),
+    )
 
 
 @conditions_cli.command("load")
@@ -68,7 +57,7 @@ def load_conditions(paths: tuple[Path, ...], conditions_dir: Path) -> None:
         try:
             documents.append(read_conditions(path))
         except DocumentInvalid as exc:
-            _report(path, exc)
+            report_problems(path, exc)
             raise click.ClickException("Nothing was loaded.") from exc
     try:
         loaded = [learning_services.load_conditions(None, d) for d in documents]
