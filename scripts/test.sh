@@ -38,24 +38,43 @@ $bin/bandit -q -c pyproject.toml -r portal || fail "bandit"
 # Known vulnerabilities fail; an unreachable advisory service warns, or fails with CI=true.
 $bin/python scripts/audit_dependencies.py || fail "pip-audit"
 
-step "Test suite on SQLite"
-env -u TEST_DATABASE_URL $bin/pytest -p no:randomly "$@" || status=1
+# The two passes run side by side (one core each), each with its own temporary folder and its
+# own Redis databases, and their reports are printed one after the other.
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
 
-step "Test suite on PostgreSQL"
+step "Test suite on SQLite and on PostgreSQL, side by side"
+env -u TEST_DATABASE_URL \
+  TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}" \
+  $bin/pytest -p no:randomly --basetemp="$logs/sqlite-tmp" "$@" >"$logs/sqlite.log" 2>&1 &
+sqlite_pid=$!
+
 pg_url="${TEST_DATABASE_URL:-}"
 created=""
 if [ -z "$pg_url" ]; then
   pg_url="postgresql+psycopg://postgres@127.0.0.1:5432/portal_test_$$_$(date +%s)"
-  if $bin/python -m tests.pgdb create "$pg_url" 2>/tmp/pgtestdb.$$; then
+  if $bin/python -m tests.pgdb create "$pg_url" 2>"$logs/pgdb.err"; then
     created="$pg_url"
   else
-    cat /tmp/pgtestdb.$$ >&2
+    cat "$logs/pgdb.err" >&2
     pg_url=""
   fi
-  rm -f /tmp/pgtestdb.$$
 fi
+pg_pid=""
 if [ -n "$pg_url" ]; then
-  TEST_DATABASE_URL="$pg_url" $bin/pytest -p no:randomly "$@" || status=1
+  TEST_DATABASE_URL="$pg_url" \
+    TEST_REDIS_URL="${TEST_PG_REDIS_URL:-redis://127.0.0.1:6379/13}" \
+    $bin/pytest -p no:randomly --basetemp="$logs/postgresql-tmp" "$@" >"$logs/postgresql.log" 2>&1 &
+  pg_pid=$!
+fi
+
+wait "$sqlite_pid" || status=1
+step "Test suite on SQLite"
+cat "$logs/sqlite.log"
+if [ -n "$pg_pid" ]; then
+  wait "$pg_pid" || status=1
+  step "Test suite on PostgreSQL"
+  cat "$logs/postgresql.log"
   [ -n "$created" ] && $bin/python -m tests.pgdb drop "$created"
 elif [ "$ci" = "true" ]; then
   fail "PostgreSQL is not reachable on 127.0.0.1:5432 and CI=true: the PostgreSQL run cannot be skipped."
