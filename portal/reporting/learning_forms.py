@@ -63,7 +63,29 @@ class FindingForm(FlaskForm):
         description="Select every condition the finding shows.",
         validators=[InputRequired(message="Select at least one system condition")],
     )
+    version_id = HiddenField()
     submit = SubmitField("Save finding", widget=GovSubmitInput())
+
+    @property
+    def seen_version(self) -> int | None:
+        return _seen_version(self.version_id.data)
+
+
+class RemoveFindingForm(FlaskForm):
+    version_id = HiddenField()
+    submit = SubmitField("Remove finding", widget=GovSubmitInput())
+
+    @property
+    def seen_version(self) -> int | None:
+        return _seen_version(self.version_id.data)
+
+
+def _seen_version(value: object) -> int | None:
+    """The version of the record the form was shown with (optimistic locking)."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
 
 
 class NationalRecommendationForm(FlaskForm):
@@ -165,10 +187,7 @@ class ResponseForm(FlaskForm):
 
     @property
     def seen_version(self) -> int | None:
-        try:
-            return int(self.version_id.data)
-        except (TypeError, ValueError):
-            return None
+        return _seen_version(self.version_id.data)
 
     def validate(self, extra_validators: Any = None) -> bool:
         """A response has a date; an acceptance, full or partial, says what will be done."""

@@ -290,6 +290,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "reporting.remove_diversity":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
     "reporting.list_findings":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
     "reporting.new_finding":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
+    "reporting.edit_finding":            (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
+    "reporting.remove_finding":          (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
     "reporting.list_national_recommendations": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK),
     "reporting.show_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK),
     "reporting.new_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, OK),
@@ -335,6 +337,7 @@ TRIED_WITH_POST = {
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
 URL_VALUES: dict[str, Callable[[], object]] = {
+    "finding_id": lambda: _finding().id,
     "user_id": lambda: make_user().id,
     "org_id": lambda: make_organisation().id,
     "token": lambda: "not-a-real-token",
@@ -646,6 +649,24 @@ def _conditions_loaded() -> dict[str, object]:
     learning_services.load_conditions(None, read_conditions(CONDITIONS_DIR / "2026.1.yaml"))
     db.session.commit()
     return {}
+
+
+def _finding():
+    """A finding of a review that completed quality assurance, tagged with one condition."""
+    from portal.reporting import learning_queries, learning_services
+
+    if learning_queries.current_taxonomy() is None:
+        _conditions_loaded()
+    taxonomy = learning_queries.current_taxonomy()
+    assert taxonomy is not None
+    made = learning_services.record_finding(
+        make_user(roles=[Role.QA_LEAD]),
+        make_qa_review(status="completed"),
+        "Caseloads left no time for reflection.",
+        taxonomy.conditions[:1],
+    )
+    db.session.commit()
+    return made
 
 
 def _national_recommendation():
