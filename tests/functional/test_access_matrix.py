@@ -121,6 +121,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "admin.reset_two_factor":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "admin.audit_log":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "privacy.export_personal_data":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "privacy.close_personal_account":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     # With no export waiting in this session, the administrator is sent back to make one.
     "privacy.download_personal_data":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "organisations.list_organisations":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
