@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core.errors import ConcurrentEdit, DomainError
-from portal.core.forms import apply_domain_error
+from portal.core.forms import apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.extensions import db
 from portal.reporting import bp, learning_queries, learning_services
@@ -25,6 +25,7 @@ from portal.reporting.learning_forms import (
 from portal.reporting.learning_models import (
     RESPONSE_LABELS,
     LearningFinding,
+    NationalRecommendation,
     RecommendationSource,
     ResponseStatus,
     SystemConditionVersion,
@@ -90,16 +91,17 @@ def new_finding() -> View:
     form = _finding_form(taxonomy)
     if form.validate_on_submit():
         review, chosen = _chosen(form, taxonomy)
-        try:
-            learning_services.record_finding(current_user, review, form.text.data, chosen)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
+        if commit_or_show_error(
+            form,
+            lambda: learning_services.record_finding(current_user, review, form.text.data, chosen),
+        ):
             flash("The finding is saved.", "success")
             return redirect(url_for("reporting.list_findings"))
     return _render_finding_form("reporting/new_finding.html", form, taxonomy)
+
+
+def _version_of(record: LearningFinding | NationalRecommendation | None) -> int | None:
+    return record.version_id if record is not None else None
 
 
 def _finding_or_404(finding_id: int) -> tuple[LearningFinding, SystemConditionVersion]:
@@ -130,26 +132,14 @@ def edit_finding(finding_id: int) -> View:
     )
     if form.validate_on_submit():
         review, chosen = _chosen(form, taxonomy)
-        try:
-            learning_services.change_finding(
-                current_user,
-                finding,
-                review,
-                form.text.data,
-                chosen,
-                version_id=form.seen_version,
-            )
-        except ConcurrentEdit as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, "text")
-            # Told once, a second save is a deliberate choice over what is now stored.
-            fresh = learning_queries.finding(finding_id)
-            form.version_id.data = str(fresh.version_id) if fresh else ""
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
+        if commit_or_show_error(
+            form,
+            lambda: learning_services.change_finding(
+                current_user, finding, review, form.text.data, chosen, version_id=form.seen_version
+            ),
+            stored_version=lambda: _version_of(learning_queries.finding(finding_id)),
+            conflict_field="text",
+        ):
             flash("The finding is changed.", "success")
             return redirect(url_for("reporting.list_findings"))
     return _render_finding_form(
@@ -281,31 +271,23 @@ def edit_response(recommendation_id: int) -> View:
             "version_id": str(recommendation.version_id),
         }
     )
-    if form.validate_on_submit():
-        try:
-            learning_services.record_response(
-                current_user,
-                recommendation,
-                status=ResponseStatus(form.status.data),
-                action=form.action.data or "",
-                responded_on=form.responded_on.data,
-                version_id=form.seen_version,
-            )
-        except ConcurrentEdit as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, "status")
-            # Told once, a second save is a deliberate choice over what is now stored.
-            fresh = learning_queries.national_recommendation(recommendation_id)
-            form.version_id.data = str(fresh.version_id) if fresh else ""
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
-            flash("The government's response is saved.", "success")
-            return redirect(
-                url_for(
-                    "reporting.show_national_recommendation", recommendation_id=recommendation_id
-                )
-            )
+    if form.validate_on_submit() and commit_or_show_error(
+        form,
+        lambda: learning_services.record_response(
+            current_user,
+            recommendation,
+            status=ResponseStatus(form.status.data),
+            action=form.action.data or "",
+            responded_on=form.responded_on.data,
+            version_id=form.seen_version,
+        ),
+        stored_version=lambda: _version_of(
+            learning_queries.national_recommendation(recommendation_id)
+        ),
+        conflict_field="status",
+    ):
+        flash("The government's response is saved.", "success")
+        return redirect(
+            url_for("reporting.show_national_recommendation", recommendation_id=recommendation_id)
+        )
     return render_template("reporting/edit_response.html", form=form, recommendation=recommendation)

@@ -5,7 +5,6 @@ person holds a current accreditation or has work under way."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,6 @@ from portal.applications.models import (
     AllocationPurpose,
     Application,
     ApplicationStatus,
-    WorkSample,
 )
 from portal.auth.models import IdentityLink, RecoveryCode, User
 from portal.core.audit import AuditEvent
@@ -24,14 +22,20 @@ from portal.core.dates import today_in_england
 from portal.core.email import OutboxMessage
 from portal.core.errors import DomainError
 from portal.core.permissions import Role
-from portal.core.uploads import DOCX, PDF, UploadStore
+from portal.core.uploads import UploadStore
 from portal.extensions import db
 from portal.privacy.closure import CLOSED_NAME, close_account, plan_closure
 from portal.privacy.retention import remove_files
 from portal.register.models import RegisterEntry
 from portal.reporting.models import DiversityAnswers
-from tests.factories import count, make_application, make_qa_review, make_record, make_user
-from tests.files import pdf_bytes
+from tests.factories import (
+    add_stored_work_sample,
+    count,
+    make_application,
+    make_qa_review,
+    make_record,
+    make_user,
+)
 
 TODAY = today_in_england()
 
@@ -52,22 +56,9 @@ def _store(app) -> UploadStore:
 
 def _draft_with_file(app, person) -> tuple[int, str]:
     application = make_application(applicant=person, complete=False)
-    stored = _store(app).save(
-        io.BytesIO(pdf_bytes()), max_bytes=10**6, accept=frozenset({PDF, DOCX})
-    )
-    db.session.add(
-        WorkSample(
-            application=application,
-            title="Invented",
-            original_name="s.pdf",
-            storage_key=stored.key,
-            content_type=stored.content_type,
-            size_bytes=stored.size,
-            sha256=stored.sha256,
-        )
-    )
+    key = add_stored_work_sample(application, _store(app))
     db.session.commit()
-    return application.id, stored.key
+    return application.id, key
 
 
 def _diversity(person) -> None:

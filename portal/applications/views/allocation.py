@@ -11,9 +11,9 @@ from portal.applications import assessment, bp, queries
 from portal.applications import assessment_queries as aq
 from portal.applications.assessment_forms import AllocateAssessorsForm, AllocateModeratorForm
 from portal.applications.models import Application, ApplicationStatus
-from portal.applications.views.applicant import _commit_or_error
 from portal.auth.models import User
 from portal.core.dates import today_in_england
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 
 View = str | Response | tuple[str, int]
@@ -63,7 +63,7 @@ def allocate_assessors(application_id: int) -> View:
     if form.validate_on_submit():
         first = _person(found, form.first_assessor.data)
         second = _person(found, form.second_assessor.data)
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: assessment.allocate_assessors(
                 current_user,
@@ -105,7 +105,7 @@ def allocate_moderator(application_id: int) -> View:
         form.moderator.data = str(found.suggested[0].user.id)
     if form.validate_on_submit():
         moderator = _person(found, form.moderator.data)
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: assessment.allocate_moderator(
                 current_user,

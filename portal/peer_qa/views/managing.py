@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from portal.auth.models import User
 from portal.core.dates import today_in_england
-from portal.core.forms import apply_domain_error
+from portal.core.forms import apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.extensions import db
 from portal.peer_qa import bp, queries, services
 from portal.peer_qa.forms import AllocateForm, moderation_form
 from portal.peer_qa.models import QaReview, QaStatus
-from portal.peer_qa.views.common import View, run
+from portal.peer_qa.views.common import View
 from portal.register import reference as register_reference
 
 
@@ -71,7 +71,7 @@ def allocate_peers(review_id: int) -> View:
             apply_domain_error(form, "Select the first peer assessor", "first")
         elif second is None:
             apply_domain_error(form, "Select the second peer assessor", "second")
-        elif run(
+        elif commit_or_show_error(
             form,
             lambda: services.allocate_peers(current_user, review, first, second, today=today),
         ):
@@ -94,7 +94,7 @@ def moderate_review(review_id: int) -> View:
     counted = [m for m in markers if m.counts]
     assessments = queries.assessments_of(review.id)
     form = moderation_form(review.rubric, counted)()
-    if form.validate_on_submit() and run(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: services.moderate(
             current_user,
