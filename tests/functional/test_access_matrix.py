@@ -164,6 +164,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.allocate_assessors":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     # Not in moderation, so the administrator is sent back to the application.
     "applications.allocate_moderator":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "applications.replace_assessor":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "applications.list_assessments":     (LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
     "applications.show_assessment":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.edit_score":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
