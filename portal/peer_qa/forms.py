@@ -180,6 +180,29 @@ class AllocateForm(FlaskForm):
     submit = SubmitField("Allocate", widget=GovSubmitInput())
 
 
+class ReplacePeerForm(FlaskForm):
+    replacement = SelectField(
+        "Who takes over",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=True,
+        description="Accredited reviewers with no conflict of interest, fewest open first.",
+        validators=[InputRequired(message="Select who takes over")],
+    )
+    reason = TextAreaField(
+        "Why is the peer assessor being replaced?",
+        widget=GovTextArea(),
+        description="For example, they are ill, or they recognised the review. This goes in "
+        "the audit log; the peer replaced is told only that it was handed on.",
+        validators=[
+            InputRequired(message="Enter why the peer assessor is being replaced"),
+            Length(max=1000, message="The reason must be 1000 characters or fewer"),
+        ],
+    )
+    version_id = HiddenField()
+    submit = SubmitField("Hand the assessment over", widget=GovSubmitInput())
+
+
 def _levels(rubric: RubricVersion, *, overall: bool = False) -> list[tuple[str, str]]:
     scale = rubric.overall_scale if overall else rubric.scale
     return [(str(level), f"{level}: {label}") for level, label in scale.items()]

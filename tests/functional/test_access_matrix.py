@@ -276,6 +276,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.list_all_reviews":          (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.manage_review":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.allocate_peers":            (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.replace_peer":              (LOGIN, DENY,  DENY,  DENY,  ACT,   DENY,  DENY,  DENY),
     "peer_qa.moderate_review":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.list_rubrics":              (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.show_rubric":               (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
