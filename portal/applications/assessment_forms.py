@@ -13,8 +13,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.applications.forms import VersionedForm
 from portal.applications.models import Outcome
+from portal.core.forms import VersionedForm
 
 NO_ONE = ""
 

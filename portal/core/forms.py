@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
-from wtforms import DateField, SubmitField
+from wtforms import DateField, HiddenField, SubmitField
 from wtforms.utils import unset_value
 
 from portal.core.errors import ConcurrentEdit, DomainError
@@ -19,6 +19,18 @@ class ActionForm(FlaskForm):
     """A form that is only a button: it carries the CSRF token for a POST."""
 
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class VersionedForm(FlaskForm):
+    """A form that edits a versioned record: it carries the version it was shown with, so a
+    save over someone else's change is refused (optimistic locking)."""
+
+    version_id = HiddenField()
+
+    @property
+    def seen_version(self) -> int | None:
+        raw = self.version_id.data
+        return int(raw) if raw and str(raw).isdigit() else None
 
 
 def apply_domain_error(form: FlaskForm, message: str, field: str | None) -> None:

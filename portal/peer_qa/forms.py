@@ -29,7 +29,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.core.forms import GovDateField
+from portal.core.forms import GovDateField, VersionedForm
 from portal.peer_qa.models import Confidence, ReviewType, RubricMarker, RubricVersion
 from portal.peer_qa.queries import INVOLVEMENT_GROUPS
 
@@ -180,7 +180,7 @@ class AllocateForm(FlaskForm):
     submit = SubmitField("Allocate", widget=GovSubmitInput())
 
 
-class ReplacePeerForm(FlaskForm):
+class ReplacePeerForm(VersionedForm):
     replacement = SelectField(
         "Who takes over",
         widget=GovSelect(),
@@ -199,7 +199,6 @@ class ReplacePeerForm(FlaskForm):
             Length(max=1000, message="The reason must be 1000 characters or fewer"),
         ],
     )
-    version_id = HiddenField()
     submit = SubmitField("Hand the assessment over", widget=GovSubmitInput())
 
 

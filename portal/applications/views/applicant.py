@@ -34,7 +34,6 @@ from portal.applications.forms import (
     SelfAssessmentForm,
     StartForm,
     SubmitForm,
-    VersionedForm,
     WithdrawForm,
     WorkSampleForm,
 )
@@ -48,7 +47,7 @@ from portal.applications.models import (
 from portal.applications.tasks import progress, tasks_for
 from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
-from portal.core.forms import apply_domain_error, commit_or_show_error
+from portal.core.forms import VersionedForm, apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.core.uploads import UploadStore, send_stored
 from portal.organisations import queries as organisation_queries

@@ -115,7 +115,7 @@ def replace_peer(review_id: int, assessment_id: int) -> View:
                 replacement,
                 reason=form.reason.data or "",
                 today=today,
-                version_id=_seen(form.version_id.data),
+                version_id=form.seen_version,
             ),
         ):
             flash(f"{replacement.name} takes over the assessment. Both were emailed.", "success")
@@ -127,13 +127,6 @@ def replace_peer(review_id: int, assessment_id: int) -> View:
         form=form,
         candidates=found,
     )
-
-
-def _seen(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
 
 
 @bp.route("/manage/<int:review_id>/moderate", methods=["GET", "POST"])
