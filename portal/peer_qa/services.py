@@ -554,6 +554,18 @@ def withdraw_review(actor: User, review: QaReview) -> None:
 # Allocation
 
 
+def _check_peer(found: queries.Candidates, person: User, field: str) -> None:
+    """A peer assessor is an accredited reviewer with the assessor role and no conflict."""
+    candidate = found.find(person.id)
+    if candidate is None:
+        raise DomainError("Choose an accredited reviewer who holds the assessor role", field=field)
+    if candidate.conflicts:
+        raise DomainError(
+            f"{person.name} has a conflict of interest: {'; '.join(candidate.conflicts)}",
+            field=field,
+        )
+
+
 def allocate_peers(
     actor: User, review: QaReview, first: User, second: User, *, today: date
 ) -> list[PeerAssessment]:
@@ -567,16 +579,7 @@ def allocate_peers(
         raise DomainError("Choose two different peer assessors", field="second")
     found = queries.candidates(review, today=today)
     for field, person in (("first", first), ("second", second)):
-        candidate = found.find(person.id)
-        if candidate is None:
-            raise DomainError(
-                "Choose an accredited reviewer who holds the assessor role", field=field
-            )
-        if candidate.conflicts:
-            raise DomainError(
-                f"{person.name} has a conflict of interest: {'; '.join(candidate.conflicts)}",
-                field=field,
-            )
+        _check_peer(found, person, field)
     made = []
     for person in (first, second):
         assessment = PeerAssessment(review=review, assessor_id=person.id, allocated_by_id=actor.id)
@@ -636,16 +639,7 @@ def replace_peer(
     )
     if replacement.id in on_it:
         raise DomainError(f"{replacement.name} already assesses this review", field="replacement")
-    candidate = queries.candidates(review, today=today).find(replacement.id)
-    if candidate is None:
-        raise DomainError(
-            "Choose an accredited reviewer who holds the assessor role", field="replacement"
-        )
-    if candidate.conflicts:
-        raise DomainError(
-            f"{replacement.name} has a conflict of interest: {'; '.join(candidate.conflicts)}",
-            field="replacement",
-        )
+    _check_peer(queries.candidates(review, today=today), replacement, "replacement")
     replaced = assessment.assessor
     queue_email(
         replaced.email,
