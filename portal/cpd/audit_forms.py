@@ -133,8 +133,17 @@ class DecideProposalForm(VersionedForm):
     decision = RadioField(
         "Decision",
         widget=GovRadioInput(),
-        choices=[("accept", "Accept: make the change"), ("reject", "Reject: make no change")],
-        validators=[InputRequired(message="Select accept or reject")],
+        choices=[
+            ("accept", "Accept: make the change"),
+            ("reject", "Reject: make no change and close the audit"),
+            ("more_time", "Give more time: set a new deadline for what is overdue"),
+        ],
+        validators=[InputRequired(message="Select accept, reject or more time")],
+    )
+    new_deadline = GovDateField(
+        "New deadline",
+        description="Only when you give more time. For example, 27 3 2027.",
+        validators=[Optional()],
     )
     note = TextAreaField(
         "Reason for your decision",
