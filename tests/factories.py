@@ -232,6 +232,28 @@ def make_application(
     return application
 
 
+def add_stored_work_sample(application: Application, store) -> str:
+    """A work sample whose file really is in `store` (a generated PDF); returns its key."""
+    import io
+
+    from portal.core.uploads import DOCX, PDF
+    from tests.files import pdf_bytes
+
+    stored = store.save(io.BytesIO(pdf_bytes()), max_bytes=10**6, accept=frozenset({PDF, DOCX}))
+    db.session.add(
+        WorkSample(
+            application=application,
+            title="Invented",
+            original_name="s.pdf",
+            storage_key=stored.key,
+            content_type=stored.content_type,
+            size_bytes=stored.size,
+            sha256=stored.sha256,
+        )
+    )
+    return str(stored.key)
+
+
 # CPD
 
 

@@ -223,6 +223,110 @@ def allocate_moderator(
     return allocation
 
 
+REPLACEABLE = aq.REPLACEABLE
+MAX_REPLACEMENT_REASON = 1000
+
+
+def replacement_exclusions(allocation: Allocation) -> dict[int, str]:
+    """Who cannot take over this allocation: everyone already working on the application."""
+    return {
+        other.assessor_id: (
+            "Is the assessor being replaced" if other.id == allocation.id else "Already on it"
+        )
+        for other in db.session.scalars(
+            sa.select(Allocation).where(
+                Allocation.application_id == allocation.application_id,
+                Allocation.purpose != AllocationPurpose.CALIBRATION,
+            )
+        )
+    }
+
+
+def replace_assessor(
+    actor: User,
+    allocation: Allocation,
+    replacement: User,
+    *,
+    reason: str,
+    today: date,
+    version_id: int | None,
+) -> Allocation:
+    """Hand an unfinished assessment or moderation to someone else (the assessor is ill, or a
+    conflict came to light): the same checks as allocating, a fresh due date, the draft scores
+    of the person replaced removed, both told, and the reason audited."""
+    _require_manager(actor)
+    application = allocation.application
+    if version_id is not None and version_id != allocation.version_id:
+        raise ConcurrentEdit(
+            "This allocation changed while you were looking at it. Check it and try again.",
+            field="replacement",
+        )
+    if allocation.submitted_at is not None:
+        raise InvalidTransition("This assessment is submitted: it cannot be handed on.")
+    if application.status not in REPLACEABLE.get(allocation.purpose, frozenset()):
+        raise InvalidTransition(
+            f"Application {application.reference} is {application.status.label.lower()}: "
+            "this work is no longer under way."
+        )
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("Enter why the assessor is being replaced", field="reason")
+    if len(reason) > MAX_REPLACEMENT_REASON:
+        raise DomainError(
+            f"The reason must be {MAX_REPLACEMENT_REASON} characters or fewer", field="reason"
+        )
+    _check_can_assess(
+        application,
+        [(replacement, "replacement")],
+        today=today,
+        excluded=replacement_exclusions(allocation),
+    )
+    replaced = allocation.assessor
+    _tell_assessor(
+        allocation,
+        f"Application {application.reference} has been handed to someone else",
+        "assessment_withdrawn",
+    )
+    drafts = db.session.execute(
+        sa.select(sa.func.count()).select_from(Score).where(Score.allocation_id == allocation.id)
+    ).scalar_one()
+    db.session.execute(sa.delete(Score).where(Score.allocation_id == allocation.id))
+    due = add_working_days(today, _due_working_days(application), bank_holidays())
+    allocation.assessor = replacement
+    allocation.allocated_by_id = actor.id
+    allocation.allocated_at = utcnow()
+    allocation.due_on = due
+    allocation.recommendation = None
+    allocation.recommended_level = None
+    allocation.comments = None
+    application.updated_at = utcnow()
+    _flush("This allocation changed while you were looking at it.", "replacement")
+    _audit(
+        actor,
+        application,
+        "assessor_replaced",
+        f"Replaced {replaced.name} with {replacement.name} ({allocation.purpose.value}), "
+        f"due {due.isoformat()}",
+        changes={
+            "allocation_id": allocation.id,
+            "assessor_id": [replaced.id, replacement.id],
+            "due_on": due.isoformat(),
+            "draft_scores_removed": int(drafts),
+            "reason": reason,
+        },
+    )
+    verb = "moderate" if allocation.purpose is AllocationPurpose.MODERATION else "assess"
+    _tell_assessor(
+        allocation,
+        f"Application {application.reference} to {verb} by {_day(due)}",
+        "assessment_moderator_allocated"
+        if allocation.purpose is AllocationPurpose.MODERATION
+        else "assessment_allocated",
+    )
+    db.session.flush()
+    return allocation
+
+
 def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 

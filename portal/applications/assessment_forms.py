@@ -8,12 +8,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
 )
 from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.applications.forms import VersionedForm
 from portal.applications.models import Outcome
+from portal.core.forms import VersionedForm
 
 NO_ONE = ""
 
@@ -39,6 +40,26 @@ class AllocateModeratorForm(FlaskForm):
         validators=[InputRequired(message="Select the moderator")],
     )
     submit = SubmitField("Allocate moderator", widget=GovSubmitInput())
+
+
+class ReplaceAssessorForm(VersionedForm):
+    replacement = SelectField(
+        "Who takes over",
+        widget=GovSelect(),
+        description="People with no conflict of interest, fewest open allocations first.",
+        validators=[InputRequired(message="Select who takes over")],
+    )
+    reason = TextAreaField(
+        "Why is the assessor being replaced?",
+        widget=GovTextArea(),
+        description="For example, they are ill, or a conflict of interest came to light. This "
+        "goes in the audit log; the person replaced is told only that the work was handed on.",
+        validators=[
+            InputRequired(message="Enter why the assessor is being replaced"),
+            Length(max=1000, message="The reason must be 1000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Hand the work over", widget=GovSubmitInput())
 
 
 class ScoreForm(VersionedForm):

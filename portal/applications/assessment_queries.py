@@ -426,12 +426,29 @@ def needing_moderator(application_ids: Collection[int]) -> set[int]:
     )
 
 
+# Work under way on an application, by the purpose of the allocation doing it: while it is,
+# an unfinished allocation can be handed to someone else.
+REPLACEABLE = {
+    AllocationPurpose.ASSESSMENT: frozenset(
+        {ApplicationStatus.IN_ASSESSMENT, ApplicationStatus.INFORMATION_REQUESTED}
+    ),
+    AllocationPurpose.MODERATION: frozenset({ApplicationStatus.MODERATION}),
+}
+
+
+def replaceable(allocation: Allocation, application: Application) -> bool:
+    return allocation.submitted_at is None and application.status in REPLACEABLE.get(
+        allocation.purpose, frozenset()
+    )
+
+
 @dataclass(frozen=True)
 class AdminOverview:
     allocations: list[Allocation]
     agreed: list[AgreedScore]
     needs_assessors: bool
     needs_moderator: bool
+    replaceable: frozenset[int]
 
 
 def admin_overview(application: Application) -> AdminOverview:
@@ -443,4 +460,5 @@ def admin_overview(application: Application) -> AdminOverview:
         agreed=agreed_scores(application.id),
         needs_assessors=application.status is ApplicationStatus.SUBMITTED,
         needs_moderator=application.status is ApplicationStatus.MODERATION and not has_moderator,
+        replaceable=frozenset(a.id for a in allocations if replaceable(a, application)),
     )

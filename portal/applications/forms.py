@@ -39,7 +39,7 @@ from portal.applications.models import (
     REGISTRATION_BODY_LABELS,
     ApplicationRoute,
 )
-from portal.core.forms import GovDateField
+from portal.core.forms import GovDateField, VersionedForm
 
 AGENCIES: tuple[tuple[str, str], ...] = (
     ("childrens_social_care", "Children's social care"),
@@ -54,19 +54,6 @@ AGENCIES: tuple[tuple[str, str], ...] = (
 AGENCY_LABELS = dict(AGENCIES)
 
 SAVE = "Save and continue"
-
-
-def _version(form: FlaskForm) -> int | None:
-    raw = form.version_id.data
-    return int(raw) if raw and str(raw).isdigit() else None
-
-
-class VersionedForm(FlaskForm):
-    version_id = HiddenField()
-
-    @property
-    def seen_version(self) -> int | None:
-        return _version(self)
 
 
 class StartForm(FlaskForm):

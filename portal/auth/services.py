@@ -416,6 +416,20 @@ def can_delete_own_account(user: User) -> bool:
     return not user.role_grants
 
 
+def remove_sign_in(user: User) -> None:
+    """The account can no longer be used: no password, second factor, recovery codes or
+    single sign-on links, no organisation, and every session ended."""
+    user.password_hash = None
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_counter = None
+    user.organisation = None
+    user.active = False
+    user.session_token = new_session_token()
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(sa.delete(IdentityLink).where(IdentityLink.user_id == user.id))
+
+
 def delete_account(user: User, password: str) -> None:
     """Remove the person's details from the account and close it; the audit log is kept."""
     if not can_delete_own_account(user):
@@ -434,15 +448,7 @@ def delete_account(user: User, password: str) -> None:
     queue_email(old_email, "Your account has been deleted", "account_deleted", name=name)
     user.name = "Deleted account"
     user.email = f"deleted-{user.id}@deleted.invalid"
-    user.password_hash = None
-    user.totp_secret = None
-    user.totp_enabled_at = None
-    user.totp_last_counter = None
-    user.organisation = None
-    user.active = False
-    user.session_token = new_session_token()
-    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.execute(sa.delete(IdentityLink).where(IdentityLink.user_id == user.id))
+    remove_sign_in(user)
     record_event(
         None,
         "account.deleted",

@@ -10,6 +10,8 @@ from typing import TypeVar
 import click
 
 from portal.core.documents import DocumentInvalid
+from portal.core.errors import DomainError
+from portal.extensions import db
 
 Document = TypeVar("Document")
 
@@ -39,3 +41,25 @@ def validate_files(
             click.echo(f"{path}: {describe(document)}")
     if failed:
         raise click.ClickException("Some files are not valid.")
+
+
+def load_file(
+    path: Path,
+    read: Callable[[Path], Document],
+    store: Callable[[Document], tuple[bool, str]],
+    describe: Callable[[Document, str, str], str],
+) -> None:
+    """Check one document file and store it (`store` returns whether it was new and the status
+    it now has), then say so; nothing is stored when the file is invalid or a rule refuses it."""
+    try:
+        document = read(path)
+    except DocumentInvalid as exc:
+        report_problems(path, exc)
+        raise click.ClickException("Nothing was loaded.") from exc
+    try:
+        created, status = store(document)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(describe(document, "loaded" if created else "already loaded", status))

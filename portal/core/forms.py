@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
-from wtforms import DateField, SubmitField
+from wtforms import DateField, HiddenField, SubmitField
 from wtforms.utils import unset_value
+
+from portal.core.errors import ConcurrentEdit, DomainError
+from portal.extensions import db
 
 
 class ActionForm(FlaskForm):
     """A form that is only a button: it carries the CSRF token for a POST."""
 
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class VersionedForm(FlaskForm):
+    """A form that edits a versioned record: it carries the version it was shown with, so a
+    save over someone else's change is refused (optimistic locking)."""
+
+    version_id = HiddenField()
+
+    @property
+    def seen_version(self) -> int | None:
+        raw = self.version_id.data
+        return int(raw) if raw and str(raw).isdigit() else None
 
 
 def apply_domain_error(form: FlaskForm, message: str, field: str | None) -> None:
@@ -33,6 +49,34 @@ def apply_domain_error(form: FlaskForm, message: str, field: str | None) -> None
     errors = list(target.errors)
     errors.append(message)
     target.errors = errors
+
+
+def commit_or_show_error(
+    form: FlaskForm,
+    action: Callable[[], object],
+    *,
+    stored_version: Callable[[], int | None] | None = None,
+    conflict_field: str | None = None,
+) -> bool:
+    """Run a service in the request's transaction and commit; or roll back and show its error
+    beside the field, keeping what was typed. After a change made meanwhile elsewhere
+    (ConcurrentEdit) the form's `version_id` takes the version now stored, so a second save is a
+    deliberate choice over what is there."""
+    try:
+        action()
+    except ConcurrentEdit as exc:
+        db.session.rollback()
+        apply_domain_error(form, exc.message, conflict_field or exc.field)
+        if stored_version is not None:
+            version = stored_version()
+            form.version_id.data = "" if version is None else str(version)
+        return False
+    except DomainError as exc:
+        db.session.rollback()
+        apply_domain_error(form, exc.message, exc.field)
+        return False
+    db.session.commit()
+    return True
 
 
 class GovDateField(DateField):

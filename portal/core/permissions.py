@@ -75,6 +75,8 @@ class Permission(enum.StrEnum):
     MANAGE_API_CLIENTS = "manage_api_clients"
     # Subject access requests: a person's own data as a ZIP, made by an administrator.
     EXPORT_PERSONAL_DATA = "export_personal_data"
+    # Erasure as far as the law allows: an account closed and its personal details removed.
+    CLOSE_ACCOUNTS = "close_accounts"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -124,6 +126,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_REPORTS,
             Permission.MANAGE_API_CLIENTS,
             Permission.EXPORT_PERSONAL_DATA,
+            Permission.CLOSE_ACCOUNTS,
             Permission.RECORD_FINDINGS,
             Permission.MANAGE_NATIONAL_RECOMMENDATIONS,
         }

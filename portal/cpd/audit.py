@@ -515,6 +515,59 @@ def decide_proposal(
     _flush()
 
 
+def give_more_time(
+    actor: User,
+    selection: CpdAuditSelection,
+    *,
+    new_deadline: date | None,
+    note: str,
+    today: date,
+    version_id: int | None = None,
+) -> None:
+    """Instead of accepting or rejecting a proposed change of status, an administrator gives
+    the reviewer until a new deadline for what was overdue: the audit goes back to that stage,
+    the reminder and the daily escalation start again, and the reviewer is emailed."""
+    if not actor.has_permission(Permission.MANAGE_CPD) or not actor.has_permission(
+        Permission.MANAGE_ACCREDITATIONS
+    ):
+        raise NotPermitted("Only administrators decide proposed changes of status.")
+    _check_version(selection, version_id)
+    if selection.status is not AuditStatus.PROPOSED or selection.proposed_status is None:
+        raise InvalidTransition("There is no proposed change to decide.", field="decision")
+    if new_deadline is None:
+        raise DomainError("Enter the new deadline", field="new_deadline")
+    if new_deadline <= today:
+        raise DomainError("The new deadline must be in the future", field="new_deadline")
+    if not note.strip():
+        raise DomainError("Give the reason for your decision", field="note")
+    planning = selection.submitted_at is not None
+    if planning:
+        selection.plan_due_on, selection.plan_reminded_at = new_deadline, None
+    else:
+        selection.due_on, selection.reminded_at = new_deadline, None
+    selection.proposal_decision = ProposalDecision.REJECTED
+    selection.proposal_note = note.strip()
+    selection.proposal_decided_by_id = actor.id
+    selection.proposal_decided_at = utcnow()
+    selection.overdue_at = None
+    what = "development plan" if planning else "CPD record for audit"
+    _move(
+        actor,
+        selection,
+        AuditStatus.DEVELOPMENT_PLAN if planning else AuditStatus.REQUESTED,
+        f"proposed {selection.proposed_status.label.lower()} not made; more time for the "
+        f"{what}, until {format_date(new_deadline)}: {note.strip()}",
+    )
+    _email(
+        selection.user,
+        f"More time for your {what}: now due by {format_date(new_deadline)}",
+        f"An administrator has decided not to change your accreditation for now and has given "
+        f"you until {format_date(new_deadline)} for your {what}.\n\n{note.strip()}",
+        external_url("cpd.show_progress"),
+    )
+    _flush()
+
+
 # The daily command
 
 

@@ -15,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    HiddenField,
     RadioField,
     StringField,
     SubmitField,
@@ -24,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.core.forms import GovDateField
+from portal.core.forms import GovDateField, VersionedForm
 from portal.cpd.audit_models import AuditOutcome
 from portal.cpd.sampling import MAX_PERCENT, MIN_PERCENT
 
@@ -40,15 +39,6 @@ def _percent(form: FlaskForm, field: Any) -> None:
         raise ValidationError("Enter the sample as a number, like 5 or 2.5") from exc
     if not value.is_finite() or not MIN_PERCENT <= value <= MAX_PERCENT:
         raise ValidationError(f"The sample must be between {MIN_PERCENT}% and {MAX_PERCENT}%")
-
-
-class VersionedForm(FlaskForm):
-    version_id = HiddenField()
-
-    @property
-    def seen_version(self) -> int | None:
-        value = self.version_id.data
-        return int(value) if value and str(value).isdigit() else None
 
 
 class OpenCycleForm(FlaskForm):
@@ -143,8 +133,17 @@ class DecideProposalForm(VersionedForm):
     decision = RadioField(
         "Decision",
         widget=GovRadioInput(),
-        choices=[("accept", "Accept: make the change"), ("reject", "Reject: make no change")],
-        validators=[InputRequired(message="Select accept or reject")],
+        choices=[
+            ("accept", "Accept: make the change"),
+            ("reject", "Reject: make no change and close the audit"),
+            ("more_time", "Give more time: set a new deadline for what is overdue"),
+        ],
+        validators=[InputRequired(message="Select accept, reject or more time")],
+    )
+    new_deadline = GovDateField(
+        "New deadline",
+        description="Only when you give more time. For example, 27 3 2027.",
+        validators=[Optional()],
     )
     note = TextAreaField(
         "Reason for your decision",

@@ -63,7 +63,8 @@ AUDIT_TRANSITIONS: dict[AuditStatus, frozenset[AuditStatus]] = {
     S.SUBMITTED: frozenset({S.ACCEPTED, S.SECOND_REVIEW}),
     S.SECOND_REVIEW: frozenset({S.ACCEPTED, S.ADVICE, S.DEVELOPMENT_PLAN}),
     S.DEVELOPMENT_PLAN: frozenset({S.PUT_RIGHT, S.PROPOSED}),
-    S.PROPOSED: frozenset({S.CLOSED}),
+    # Decided: closed (accepted or rejected), or more time back at the stage that was overdue.
+    S.PROPOSED: frozenset({S.CLOSED, S.REQUESTED, S.DEVELOPMENT_PLAN}),
     S.ACCEPTED: frozenset(),
     S.ADVICE: frozenset(),
     S.PUT_RIGHT: frozenset(),

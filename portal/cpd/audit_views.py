@@ -199,12 +199,23 @@ def decide_audit_proposal(selection_id: int) -> View:
     if form.validate_on_submit():
         if _run(
             form,
-            lambda: audit.decide_proposal(
-                current_user,
-                selection,
-                accept=form.decision.data == "accept",
-                note=form.note.data or "",
-                version_id=form.seen_version,
+            lambda: (
+                audit.give_more_time(
+                    current_user,
+                    selection,
+                    new_deadline=form.new_deadline.data,
+                    note=form.note.data or "",
+                    today=today_in_england(),
+                    version_id=form.seen_version,
+                )
+                if form.decision.data == "more_time"
+                else audit.decide_proposal(
+                    current_user,
+                    selection,
+                    accept=form.decision.data == "accept",
+                    note=form.note.data or "",
+                    version_id=form.seen_version,
+                )
             ),
         ):
             flash("Decision saved.", "success")

@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.core.dates import today_in_england
-from portal.core.document_commands import report_problems, validate_files
+from portal.core.document_commands import load_file, validate_files
 from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
 from portal.cpd import audit, audit_queries, services
@@ -61,23 +61,21 @@ def validate_requirements(paths: tuple[Path, ...]) -> None:
 @with_appcontext
 def load_requirements(path: Path, publish: bool) -> None:
     """Check a requirement file and store it as a draft version (administrators publish it)."""
-    try:
-        document = parse_requirements(read_yaml(path))
-    except DocumentInvalid as exc:
-        report_problems(path, exc)
-        raise click.ClickException("Nothing was loaded.") from exc
-    try:
+
+    def store(document: RequirementDocument) -> tuple[bool, str]:
         loaded = services.load_requirements(None, document)
         if publish and loaded.version.status is RequirementStatus.DRAFT:
             services.publish_requirements(None, loaded.version)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
-    state = "loaded" if loaded.created else "already loaded"
-    click.echo(
-        f"Version {document.version} of the {document.scheme} CPD requirements {state}; "
-        f"it is {loaded.version.status.label.lower()}."
+        return loaded.created, loaded.version.status.label.lower()
+
+    load_file(
+        path,
+        lambda p: parse_requirements(read_yaml(p)),
+        store,
+        lambda document, state, status: (
+            f"Version {document.version} of the {document.scheme} CPD requirements {state}; "
+            f"it is {status}."
+        ),
     )
 
 

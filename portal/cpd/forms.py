@@ -27,7 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.core.forms import GovDateField
+from portal.core.forms import GovDateField, VersionedForm
 from portal.cpd.models import ACTIVITY_LABELS, FEEDBACK_SOURCE_LABELS
 from portal.cpd.rules import MAX_HOURS, EntryData, parse_hours
 
@@ -45,8 +45,7 @@ def _text(value: str | None) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
-class EntryForm(FlaskForm):
-    version_id = HiddenField()
+class EntryForm(VersionedForm):
     activity_type = RadioField(
         "Type of activity",
         widget=GovRadioInput(),
@@ -154,11 +153,6 @@ class EntryForm(FlaskForm):
     )
     save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
     complete = SubmitField("Save as complete", widget=GovSubmitInput())
-
-    @property
-    def seen_version(self) -> int | None:
-        raw = self.version_id.data
-        return int(raw) if raw and str(raw).isdigit() else None
 
     @property
     def completing(self) -> bool:

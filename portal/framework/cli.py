@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from portal.core.document_commands import report_problems, validate_files
+from portal.core.document_commands import load_file, report_problems, validate_files
 from portal.core.documents import DocumentInvalid, read_yaml
-from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.framework import services
 from portal.framework.models import FrameworkStatus
 from portal.framework.schema import (
     FRAMEWORKS_DIR,
     SCHEMES_DIR,
+    FrameworkDocument,
     framework_files,
     parse_framework,
     parse_scheme,
@@ -77,23 +77,21 @@ def validate_frameworks(paths: tuple[Path, ...]) -> None:
 @with_appcontext
 def load_framework(path: Path, publish: bool) -> None:
     """Check a framework file and store it as a draft version (administrators publish it)."""
-    try:
-        document = parse_framework(read_yaml(path))
-    except DocumentInvalid as exc:
-        report_problems(path, exc)
-        raise click.ClickException("Nothing was loaded.") from exc
-    try:
+
+    def store(document: FrameworkDocument) -> tuple[bool, str]:
         loaded = services.load_framework(None, document)
         if publish and loaded.framework.status is FrameworkStatus.DRAFT:
             services.publish_framework(None, loaded.framework)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
-    state = "loaded" if loaded.created else "already loaded"
-    click.echo(
-        f"Version {document.version} of the {document.scheme} framework {state}; "
-        f"it is {loaded.framework.status.label.lower()}."
+        return loaded.created, loaded.framework.status.label.lower()
+
+    load_file(
+        path,
+        lambda p: parse_framework(read_yaml(p)),
+        store,
+        lambda document, state, status: (
+            f"Version {document.version} of the {document.scheme} framework {state}; "
+            f"it is {status}."
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from typing import IO
 import click
 from flask.cli import with_appcontext
 
-from portal.core.document_commands import report_problems, validate_files
+from portal.core.document_commands import load_file, report_problems, validate_files
 from portal.core.documents import DocumentInvalid, read_yaml
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -17,7 +17,7 @@ from portal.peer_qa import queries, services
 from portal.peer_qa.classifier import classify
 from portal.peer_qa.models import RubricStatus
 from portal.peer_qa.recommendation_rules import current_rules, load_rules
-from portal.peer_qa.schema import RUBRIC_DIR, parse_rubric, rubric_files
+from portal.peer_qa.schema import RUBRIC_DIR, RubricDocument, parse_rubric, rubric_files
 
 FILES = click.Path(exists=True, dir_okay=False, path_type=Path)
 DIRECTORY = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -78,23 +78,20 @@ def validate_rubric(paths: tuple[Path, ...]) -> None:
 @with_appcontext
 def load_rubric(path: Path, publish: bool) -> None:
     """Check a rubric file and store it as a draft version."""
-    try:
-        document = parse_rubric(read_yaml(path))
-    except DocumentInvalid as exc:
-        report_problems(path, exc)
-        raise click.ClickException("Nothing was loaded.") from exc
-    try:
+
+    def store(document: RubricDocument) -> tuple[bool, str]:
         loaded = services.load_rubric(None, document)
         if publish and loaded.rubric.status is RubricStatus.DRAFT:
             services.publish_rubric(None, loaded.rubric)
-    except DomainError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
-    db.session.commit()
-    state = "loaded" if loaded.created else "already loaded"
-    click.echo(
-        f"Version {document.version} of the QA rubric {state}; "
-        f"it is {loaded.rubric.status.label.lower()}."
+        return loaded.created, loaded.rubric.status.label.lower()
+
+    load_file(
+        path,
+        lambda p: parse_rubric(read_yaml(p)),
+        store,
+        lambda document, state, status: (
+            f"Version {document.version} of the QA rubric {state}; it is {status}."
+        ),
     )
 
 

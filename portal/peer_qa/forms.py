@@ -29,7 +29,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.core.forms import GovDateField
+from portal.core.forms import GovDateField, VersionedForm
 from portal.peer_qa.models import Confidence, ReviewType, RubricMarker, RubricVersion
 from portal.peer_qa.queries import INVOLVEMENT_GROUPS
 
@@ -178,6 +178,28 @@ class AllocateForm(FlaskForm):
         validators=[InputRequired(message="Select the second peer assessor")],
     )
     submit = SubmitField("Allocate", widget=GovSubmitInput())
+
+
+class ReplacePeerForm(VersionedForm):
+    replacement = SelectField(
+        "Who takes over",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=True,
+        description="Accredited reviewers with no conflict of interest, fewest open first.",
+        validators=[InputRequired(message="Select who takes over")],
+    )
+    reason = TextAreaField(
+        "Why is the peer assessor being replaced?",
+        widget=GovTextArea(),
+        description="For example, they are ill, or they recognised the review. This goes in "
+        "the audit log; the peer replaced is told only that it was handed on.",
+        validators=[
+            InputRequired(message="Enter why the peer assessor is being replaced"),
+            Length(max=1000, message="The reason must be 1000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Hand the assessment over", widget=GovSubmitInput())
 
 
 def _levels(rubric: RubricVersion, *, overall: bool = False) -> list[tuple[str, str]]:

@@ -554,6 +554,18 @@ def withdraw_review(actor: User, review: QaReview) -> None:
 # Allocation
 
 
+def _check_peer(found: queries.Candidates, person: User, field: str) -> None:
+    """A peer assessor is an accredited reviewer with the assessor role and no conflict."""
+    candidate = found.find(person.id)
+    if candidate is None:
+        raise DomainError("Choose an accredited reviewer who holds the assessor role", field=field)
+    if candidate.conflicts:
+        raise DomainError(
+            f"{person.name} has a conflict of interest: {'; '.join(candidate.conflicts)}",
+            field=field,
+        )
+
+
 def allocate_peers(
     actor: User, review: QaReview, first: User, second: User, *, today: date
 ) -> list[PeerAssessment]:
@@ -567,16 +579,7 @@ def allocate_peers(
         raise DomainError("Choose two different peer assessors", field="second")
     found = queries.candidates(review, today=today)
     for field, person in (("first", first), ("second", second)):
-        candidate = found.find(person.id)
-        if candidate is None:
-            raise DomainError(
-                "Choose an accredited reviewer who holds the assessor role", field=field
-            )
-        if candidate.conflicts:
-            raise DomainError(
-                f"{person.name} has a conflict of interest: {'; '.join(candidate.conflicts)}",
-                field=field,
-            )
+        _check_peer(found, person, field)
     made = []
     for person in (first, second):
         assessment = PeerAssessment(review=review, assessor_id=person.id, allocated_by_id=actor.id)
@@ -595,6 +598,91 @@ def allocate_peers(
         )
     db.session.flush()
     return made
+
+
+MAX_REPLACEMENT_REASON = 1000
+
+
+def replace_peer(
+    actor: User,
+    assessment: PeerAssessment,
+    replacement: User,
+    *,
+    reason: str,
+    today: date,
+    version_id: int | None,
+) -> PeerAssessment:
+    """Hand an unsubmitted peer assessment to someone else (the peer is ill, or recognised the
+    review): the same checks as allocating, the scores saved so far removed, both told by
+    email without the author's name, and the reason audited."""
+    if not actor.has_permission(Permission.MANAGE_PEER_QA):
+        raise NotPermitted("Only the QA lead replaces peer assessors.")
+    review = assessment.review
+    if version_id is not None and version_id != assessment.version_id:
+        raise ConcurrentEdit(
+            "This assessment changed while you were looking at it. Check it and try again.",
+            field="replacement",
+        )
+    if review.status is not QaStatus.IN_ASSESSMENT or assessment.submitted_at is not None:
+        raise InvalidTransition("Only an assessment not yet submitted can be handed on.")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise DomainError("Enter why the peer assessor is being replaced", field="reason")
+    if len(reason) > MAX_REPLACEMENT_REASON:
+        raise DomainError(
+            f"The reason must be {MAX_REPLACEMENT_REASON} characters or fewer", field="reason"
+        )
+    on_it = set(
+        db.session.scalars(
+            sa.select(PeerAssessment.assessor_id).where(PeerAssessment.review_id == review.id)
+        )
+    )
+    if replacement.id in on_it:
+        raise DomainError(f"{replacement.name} already assesses this review", field="replacement")
+    _check_peer(queries.candidates(review, today=today), replacement, "replacement")
+    replaced = assessment.assessor
+    queue_email(
+        replaced.email,
+        f"Peer QA: review {review.reference} handed to someone else",
+        "qa_peer_withdrawn",
+        review=review,
+        name=replaced.name,
+    )
+    saved = db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(MarkerScore)
+        .where(MarkerScore.assessment_id == assessment.id)
+    ).scalar_one()
+    db.session.execute(sa.delete(MarkerScore).where(MarkerScore.assessment_id == assessment.id))
+    assessment.assessor_id = replacement.id
+    assessment.allocated_by_id = actor.id
+    assessment.allocated_at = utcnow()
+    assessment.overall_grade = None
+    assessment.confidence = None
+    assessment.summary_for_author = None
+    assessment.notes_for_lead = None
+    db.session.flush()
+    db.session.expire(assessment, ["assessor", "scores"])
+    _audit(
+        actor,
+        review,
+        "peer_replaced",
+        f"Replaced peer assessor {replaced.name} with {replacement.name}",
+        assessment_id=assessment.id,
+        assessor_id=[replaced.id, replacement.id],
+        scores_removed=int(saved),
+        reason=reason,
+    )
+    queue_email(
+        replacement.email,
+        f"Peer QA: review {review.reference} to assess",
+        "qa_peer_allocated",
+        review=review,
+        name=replacement.name,
+        link=external_url("peer_qa.score_review", assessment_id=assessment.id),
+    )
+    db.session.flush()
+    return assessment
 
 
 # Scoring

@@ -210,6 +210,21 @@ def _carry_out(plan: list[_Step], counts: dict[str, int]) -> None:
             counts[table.name] = counts.get(table.name, 0) + len(ids)
 
 
+def delete_tree(table: sa.Table, ids: list[Any]) -> tuple[list[str], dict[str, int]] | None:
+    """Delete rows `ids` of `table` with everything that hangs from them, in the caller's
+    transaction. Returns the upload keys to delete once the caller has committed and the rows
+    deleted by table, or None, deleting nothing, when a protected table refers to them."""
+    plan: list[_Step] = []
+    files: list[str] = []
+    try:
+        _plan_tree(table, ids, plan, files)
+    except _Kept:
+        return None
+    counts: dict[str, int] = {}
+    _carry_out(plan, counts)
+    return files, counts
+
+
 def _delete_applications(ids: Iterable[int], report: RetentionReport) -> None:
     table = Application.__table__
     for application_id in ids:

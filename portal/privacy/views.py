@@ -1,4 +1,5 @@
-"""The subject access export page, under the administrator's page for a person."""
+"""The subject access export and account closure pages, under the administrator's page for a
+person."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.auth.models import User
-from portal.core.forms import ActionForm
+from portal.core.dates import today_in_england
+from portal.core.errors import DomainError
+from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import Permission, require_permission
 from portal.core.uploads import UploadStore
 from portal.extensions import db
 from portal.privacy import bp
+from portal.privacy.closure import close_account, plan_closure
 from portal.privacy.export import build_export, record_download, record_export
+from portal.privacy.forms import CloseAccountForm
+from portal.privacy.retention import remove_files
 
 View = str | Response
 # The export waits in the upload store (sealed) under a key only this session knows; it is
@@ -96,3 +102,35 @@ def download_personal_data(user_id: int) -> Response:
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/admin/users/<int:user_id>/close", methods=["GET", "POST"])
+@require_permission(Permission.CLOSE_ACCOUNTS)
+def close_personal_account(user_id: int) -> View:
+    person = _person(user_id)
+    plan = plan_closure(person, actor=current_user, today=today_in_england())
+    form = CloseAccountForm()
+    if plan.possible and form.validate_on_submit():
+        try:
+            closed = close_account(
+                current_user, person, reason=form.reason.data or "", today=today_in_england()
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc.message, exc.field)
+            return render_template(
+                "privacy/close_account.html", person=person, plan=plan, form=form
+            )
+        db.session.commit()
+        remove_files(_store(), closed.files)
+        flash(
+            "The account is closed. "
+            + (
+                "The name stays on the scheme's records."
+                if closed.kept_name
+                else "The name is removed too."
+            ),
+            "success",
+        )
+        return redirect(url_for("admin.show_user", user_id=person.id))
+    return render_template("privacy/close_account.html", person=person, plan=plan, form=form)

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.core.templating import LONDON
 from portal.extensions import db
@@ -20,7 +21,7 @@ from portal.register.forms import (
     CommissionForm,
     ShortlistForm,
 )
-from portal.register.views import View, _save
+from portal.register.views import View
 
 
 def _today() -> datetime:
@@ -55,7 +56,7 @@ def add_to_shortlist() -> View:
     raw = form.reviewer_id.data or ""
     if not form.validate_on_submit() or not str(raw).isdigit():
         abort(400)
-    if _save(form, lambda: commissioning.add_to_shortlist(current_user, int(raw))):
+    if commit_or_show_error(form, lambda: commissioning.add_to_shortlist(current_user, int(raw))):
         flash("Added to your shortlist.", "success")
     else:
         flash(form.reviewer_id.errors[-1] if form.reviewer_id.errors else "Not added.", "error")
@@ -68,7 +69,9 @@ def remove_from_shortlist(reviewer_id: int) -> View:
     form = ShortlistForm()
     if not form.validate_on_submit():
         abort(400)
-    if _save(form, lambda: commissioning.remove_from_shortlist(current_user, reviewer_id)):
+    if commit_or_show_error(
+        form, lambda: commissioning.remove_from_shortlist(current_user, reviewer_id)
+    ):
         flash("Removed from your shortlist.", "success")
     return redirect(_back_to_search())
 
@@ -90,7 +93,7 @@ def request_availability(reviewer_id: int) -> View:
     if row is None:
         return redirect(url_for("register.show_shortlist"))
     form = AvailabilityRequestForm()
-    if form.validate_on_submit() and _save(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: commissioning.request_availability(
             current_user,
@@ -121,7 +124,9 @@ def record_commission(reviewer_id: int) -> View:
             starts_on=form.starts_on.data,
             expected_end_on=form.expected_end_on.data,
         )
-        if _save(form, lambda: commissioning.record_commission(current_user, reviewer_id, details)):
+        if commit_or_show_error(
+            form, lambda: commissioning.record_commission(current_user, reviewer_id, details)
+        ):
             flash(f"The commission of {row.name} has been recorded.", "success")
             return redirect(url_for("register.show_shortlist"))
     return render_template("register/record_commission.html", form=form, row=row)
@@ -149,7 +154,7 @@ def answer_request(availability_request_id: int) -> View:
         available = form.available.data == "yes"
         if available and form.can_start_on.data is None and not form.can_start_on.errors:
             form.can_start_on.errors = ["Enter the date you can start"]
-        elif _save(
+        elif commit_or_show_error(
             form,
             lambda: commissioning.answer_request(
                 current_user,

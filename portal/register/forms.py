@@ -28,17 +28,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.core.forms import GovDateField
+from portal.core.forms import GovDateField, VersionedForm
 from portal.register.models import BIOGRAPHY_MAX, MAX_REVIEWS_PER_QUARTER
-
-
-class VersionedForm(FlaskForm):
-    version_id = HiddenField()
-
-    @property
-    def seen_version(self) -> int | None:
-        raw = self.version_id.data
-        return int(raw) if raw and str(raw).isdigit() else None
 
 
 class ProfileForm(VersionedForm):

@@ -11,8 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core.dates import today_in_england
-from portal.core.errors import DomainError
-from portal.core.forms import apply_domain_error
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, public, require_permission
 from portal.core.rate_limits import counters_unavailable
 from portal.extensions import db, limiter
@@ -123,19 +122,6 @@ def show_my_entry() -> View:
     )
 
 
-def _save(form: Any, action: Any) -> bool:
-    """Run the service; commit on success, else roll back and show the error on the form,
-    keeping what was typed."""
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        apply_domain_error(form, exc.message, exc.field)
-        return False
-    db.session.commit()
-    return True
-
-
 @bp.route("/my-entry/profile", methods=["GET", "POST"])
 @require_permission(Permission.KEEP_REGISTER_ENTRY)
 def edit_profile() -> View:
@@ -165,7 +151,7 @@ def edit_profile() -> View:
             languages=tuple(form.languages.data or ()),
             biography=form.biography.data or "",
         )
-        if _save(
+        if commit_or_show_error(
             form,
             lambda: services.save_profile(current_user, profile, version_id=form.seen_version),
         ):
@@ -202,7 +188,7 @@ def edit_availability() -> View:
             day_rate_band=form.day_rate_band.data or None,
             travel=form.travel.data or None,
         )
-        if _save(
+        if commit_or_show_error(
             form,
             lambda: services.save_availability(
                 current_user, availability, version_id=form.seen_version

@@ -16,7 +16,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -27,7 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.core.forms import GovDateField
+from portal.core.forms import GovDateField, VersionedForm
 from portal.reporting.learning_models import (
     MAX_FINDING,
     MAX_RECOMMENDATION,
@@ -39,7 +38,7 @@ from portal.reporting.learning_models import (
 YEARS = NumberRange(min=2000, max=2100, message="Enter a year from 2000 to 2100")
 
 
-class FindingForm(FlaskForm):
+class FindingForm(VersionedForm):
     review = SelectField(
         "Review",
         widget=GovSelect(),
@@ -64,6 +63,10 @@ class FindingForm(FlaskForm):
         validators=[InputRequired(message="Select at least one system condition")],
     )
     submit = SubmitField("Save finding", widget=GovSubmitInput())
+
+
+class RemoveFindingForm(VersionedForm):
+    submit = SubmitField("Remove finding", widget=GovSubmitInput())
 
 
 class NationalRecommendationForm(FlaskForm):
@@ -142,7 +145,7 @@ class NationalRecommendationForm(FlaskForm):
         return valid
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(VersionedForm):
     status = RadioField(
         "The government's response",
         widget=GovRadioInput(),
@@ -160,15 +163,7 @@ class ResponseForm(FlaskForm):
         description="For example, 14 10 2026. Needed unless there is no response yet.",
         validators=[Optional()],
     )
-    version_id = HiddenField()
     submit = SubmitField("Save response", widget=GovSubmitInput())
-
-    @property
-    def seen_version(self) -> int | None:
-        try:
-            return int(self.version_id.data)
-        except (TypeError, ValueError):
-            return None
 
     def validate(self, extra_validators: Any = None) -> bool:
         """A response has a date; an acceptance, full or partial, says what will be done."""

@@ -71,6 +71,23 @@ def qa_review(review_id: int) -> QaReview | None:
     return db.session.get(QaReview, review_id)
 
 
+def finding(finding_id: int) -> LearningFinding | None:
+    """One finding with its conditions and the version of the taxonomy they belong to."""
+    return db.session.scalar(
+        sa.select(LearningFinding)
+        .options(selectinload(LearningFinding.conditions).joinedload(SystemCondition.taxonomy))
+        .where(LearningFinding.id == finding_id)
+    )
+
+
+def taxonomy_of(taxonomy_id: int) -> SystemConditionVersion | None:
+    return db.session.scalar(
+        sa.select(SystemConditionVersion)
+        .options(selectinload(SystemConditionVersion.conditions))
+        .where(SystemConditionVersion.id == taxonomy_id)
+    )
+
+
 @dataclass(frozen=True)
 class FindingRow:
     id: int

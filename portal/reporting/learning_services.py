@@ -89,11 +89,7 @@ def _clean(text: str, limit: int, what: str) -> str:
     return text
 
 
-def record_finding(
-    actor: User, review: QaReview, text: str, conditions: Sequence[SystemCondition]
-) -> LearningFinding:
-    """A finding comes from a review whose peer quality assurance is complete, and names at
-    least one condition of one taxonomy version."""
+def _check_finding(review: QaReview, conditions: Sequence[SystemCondition]) -> None:
     if review.status not in RELEASED:
         raise DomainError(
             "Findings can only come from reviews that completed quality assurance", field="review"
@@ -102,6 +98,14 @@ def record_finding(
         raise DomainError("Select at least one system condition", field="conditions")
     if len({c.taxonomy_id for c in conditions}) > 1:
         raise DomainError("Select conditions from one version of the taxonomy")
+
+
+def record_finding(
+    actor: User, review: QaReview, text: str, conditions: Sequence[SystemCondition]
+) -> LearningFinding:
+    """A finding comes from a review whose peer quality assurance is complete, and names at
+    least one condition of one taxonomy version."""
+    _check_finding(review, conditions)
     finding = LearningFinding(
         qa_review_id=review.id,
         text=_clean(text, MAX_FINDING, "finding"),
@@ -121,6 +125,74 @@ def record_finding(
         changes={"conditions": [c.code for c in conditions]},
     )
     return finding
+
+
+def _check_version(finding: LearningFinding, version_id: int | None) -> None:
+    if version_id is not None and version_id != finding.version_id:
+        raise ConcurrentEdit(
+            "This finding was changed by someone else while you were looking at it. Check it "
+            "and make your change again."
+        )
+
+
+def change_finding(
+    actor: User,
+    finding: LearningFinding,
+    review: QaReview,
+    text: str,
+    conditions: Sequence[SystemCondition],
+    *,
+    version_id: int | None,
+) -> LearningFinding:
+    """Correct a finding: its review, words or conditions, under the same rules as recording
+    it, refused if someone else changed it since it was shown."""
+    _check_version(finding, version_id)
+    _check_finding(review, conditions)
+    before = {
+        "review": finding.qa_review_id,
+        "text": finding.text,
+        "conditions": [c.code for c in finding.conditions],
+    }
+    finding.qa_review_id = review.id
+    finding.text = _clean(text, MAX_FINDING, "finding")
+    finding.conditions = list(conditions)
+    db.session.flush()
+    record_event(
+        actor,
+        "learning_finding.changed",
+        subject_type="learning_finding",
+        subject_id=finding.id,
+        summary=f"Changed a finding of {review.reference} tagged "
+        + ", ".join(c.code for c in conditions),
+        changes={
+            "before": before,
+            "after": {
+                "review": review.id,
+                "text": finding.text,
+                "conditions": [c.code for c in conditions],
+            },
+        },
+    )
+    return finding
+
+
+def remove_finding(actor: User, finding: LearningFinding, *, version_id: int | None) -> None:
+    """Remove a finding recorded in error; the audit log keeps what it said."""
+    _check_version(finding, version_id)
+    record_event(
+        actor,
+        "learning_finding.removed",
+        subject_type="learning_finding",
+        subject_id=finding.id,
+        summary="Removed a finding tagged " + ", ".join(c.code for c in finding.conditions),
+        changes={
+            "review": finding.qa_review_id,
+            "text": finding.text,
+            "conditions": [c.code for c in finding.conditions],
+        },
+    )
+    db.session.delete(finding)
+    db.session.flush()
 
 
 @dataclass(frozen=True)

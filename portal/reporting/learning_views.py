@@ -4,12 +4,14 @@ by analysts, entered by administrators)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.core.errors import ConcurrentEdit, DomainError
-from portal.core.forms import apply_domain_error
+from portal.core.forms import apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.extensions import db
 from portal.reporting import bp, learning_queries, learning_services
@@ -17,13 +19,20 @@ from portal.reporting.learning_forms import (
     FindingForm,
     NationalRecommendationForm,
     RecommendationFilterForm,
+    RemoveFindingForm,
     ResponseForm,
 )
 from portal.reporting.learning_models import (
     RESPONSE_LABELS,
+    LearningFinding,
+    NationalRecommendation,
     RecommendationSource,
     ResponseStatus,
+    SystemConditionVersion,
 )
+
+if TYPE_CHECKING:
+    from portal.peer_qa.models import QaReview
 
 View = str | Response | tuple[str, int]
 
@@ -46,6 +55,32 @@ def _review_choices() -> list[tuple[str, str]]:
     return [(str(r.id), f"{r.reference}: {r.title}") for r in learning_queries.completed_reviews()]
 
 
+def _finding_form(taxonomy: SystemConditionVersion, **data: object) -> FindingForm:
+    form = FindingForm(data=data or None)
+    form.review.choices = [("", "Select a review"), *_review_choices()]
+    form.conditions.choices = [(c.code, c.label) for c in taxonomy.conditions]
+    return form
+
+
+def _chosen(form: FindingForm, taxonomy: SystemConditionVersion) -> tuple[QaReview, list[Any]]:
+    review = learning_queries.qa_review(int(form.review.data))
+    if review is None:
+        abort(404)
+    return review, learning_queries.conditions_by_code(taxonomy.id, list(form.conditions.data))
+
+
+def _render_finding_form(
+    template: str, form: FindingForm, taxonomy: SystemConditionVersion, **context: object
+) -> str:
+    return render_template(
+        template,
+        form=form,
+        taxonomy=taxonomy,
+        descriptions={c.code: c.description for c in taxonomy.conditions},
+        **context,
+    )
+
+
 @bp.route("/reports/learning/findings/new", methods=["GET", "POST"])
 @require_permission(Permission.RECORD_FINDINGS)
 def new_finding() -> View:
@@ -53,26 +88,86 @@ def new_finding() -> View:
     if taxonomy is None:
         flash("Load the system conditions before recording findings.")
         return redirect(url_for("reporting.list_findings"))
-    form = FindingForm()
-    form.review.choices = [("", "Select a review"), *_review_choices()]
-    form.conditions.choices = [(c.code, c.label) for c in taxonomy.conditions]
-    descriptions = {c.code: c.description for c in taxonomy.conditions}
+    form = _finding_form(taxonomy)
     if form.validate_on_submit():
-        review = learning_queries.qa_review(int(form.review.data))
-        if review is None:
-            abort(404)
-        chosen = learning_queries.conditions_by_code(taxonomy.id, list(form.conditions.data))
-        try:
-            learning_services.record_finding(current_user, review, form.text.data, chosen)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
+        review, chosen = _chosen(form, taxonomy)
+        if commit_or_show_error(
+            form,
+            lambda: learning_services.record_finding(current_user, review, form.text.data, chosen),
+        ):
             flash("The finding is saved.", "success")
             return redirect(url_for("reporting.list_findings"))
+    return _render_finding_form("reporting/new_finding.html", form, taxonomy)
+
+
+def _version_of(record: LearningFinding | NationalRecommendation | None) -> int | None:
+    return record.version_id if record is not None else None
+
+
+def _finding_or_404(finding_id: int) -> tuple[LearningFinding, SystemConditionVersion]:
+    finding = learning_queries.finding(finding_id)
+    if finding is None:
+        abort(404)
+    # A finding keeps the version of the taxonomy it was tagged against.
+    taxonomy = (
+        learning_queries.taxonomy_of(finding.conditions[0].taxonomy_id)
+        if finding.conditions
+        else learning_queries.current_taxonomy()
+    )
+    if taxonomy is None:
+        abort(404)
+    return finding, taxonomy
+
+
+@bp.route("/reports/learning/findings/<int:finding_id>/edit", methods=["GET", "POST"])
+@require_permission(Permission.RECORD_FINDINGS)
+def edit_finding(finding_id: int) -> View:
+    finding, taxonomy = _finding_or_404(finding_id)
+    form = _finding_form(
+        taxonomy,
+        review=str(finding.qa_review_id),
+        text=finding.text,
+        conditions=[c.code for c in finding.conditions],
+        version_id=str(finding.version_id),
+    )
+    if form.validate_on_submit():
+        review, chosen = _chosen(form, taxonomy)
+        if commit_or_show_error(
+            form,
+            lambda: learning_services.change_finding(
+                current_user, finding, review, form.text.data, chosen, version_id=form.seen_version
+            ),
+            stored_version=lambda: _version_of(learning_queries.finding(finding_id)),
+            conflict_field="text",
+        ):
+            flash("The finding is changed.", "success")
+            return redirect(url_for("reporting.list_findings"))
+    return _render_finding_form(
+        "reporting/edit_finding.html", form, taxonomy, finding_id=finding_id
+    )
+
+
+@bp.route("/reports/learning/findings/<int:finding_id>/remove", methods=["GET", "POST"])
+@require_permission(Permission.RECORD_FINDINGS)
+def remove_finding(finding_id: int) -> View:
+    finding, _ = _finding_or_404(finding_id)
+    form = RemoveFindingForm(data={"version_id": str(finding.version_id)})
+    if form.validate_on_submit():
+        try:
+            learning_services.remove_finding(current_user, finding, version_id=form.seen_version)
+        except ConcurrentEdit as exc:
+            db.session.rollback()
+            flash(exc.message)
+            return redirect(url_for("reporting.remove_finding", finding_id=finding_id))
+        db.session.commit()
+        flash("The finding is removed.", "success")
+        return redirect(url_for("reporting.list_findings"))
+    references = learning_queries.references_of({finding.qa_review_id})
     return render_template(
-        "reporting/new_finding.html", form=form, taxonomy=taxonomy, descriptions=descriptions
+        "reporting/remove_finding.html",
+        form=form,
+        finding=finding,
+        reference=references.get(finding.qa_review_id, ""),
     )
 
 
@@ -176,31 +271,23 @@ def edit_response(recommendation_id: int) -> View:
             "version_id": str(recommendation.version_id),
         }
     )
-    if form.validate_on_submit():
-        try:
-            learning_services.record_response(
-                current_user,
-                recommendation,
-                status=ResponseStatus(form.status.data),
-                action=form.action.data or "",
-                responded_on=form.responded_on.data,
-                version_id=form.seen_version,
-            )
-        except ConcurrentEdit as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, "status")
-            # Told once, a second save is a deliberate choice over what is now stored.
-            fresh = learning_queries.national_recommendation(recommendation_id)
-            form.version_id.data = str(fresh.version_id) if fresh else ""
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
-            flash("The government's response is saved.", "success")
-            return redirect(
-                url_for(
-                    "reporting.show_national_recommendation", recommendation_id=recommendation_id
-                )
-            )
+    if form.validate_on_submit() and commit_or_show_error(
+        form,
+        lambda: learning_services.record_response(
+            current_user,
+            recommendation,
+            status=ResponseStatus(form.status.data),
+            action=form.action.data or "",
+            responded_on=form.responded_on.data,
+            version_id=form.seen_version,
+        ),
+        stored_version=lambda: _version_of(
+            learning_queries.national_recommendation(recommendation_id)
+        ),
+        conflict_field="status",
+    ):
+        flash("The government's response is saved.", "success")
+        return redirect(
+            url_for("reporting.show_national_recommendation", recommendation_id=recommendation_id)
+        )
     return render_template("reporting/edit_response.html", form=form, recommendation=recommendation)

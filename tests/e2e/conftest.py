@@ -204,7 +204,10 @@ def seed_organisation(live: LiveServer) -> tuple[int, str]:
 
 
 def assert_accessible(page: Page) -> None:
-    """axe-core finds no WCAG 2.2 AA violation on the page as it now stands."""
+    """axe-core finds no WCAG 2.2 AA violation on the page as it now stands, once it has
+    loaded: after a click the heading can be there before the stylesheet is, and an unstyled
+    page fails on target sizes."""
+    page.wait_for_load_state("load")
     results = _axe.run(page, options=_AXE_RUN_OPTIONS)
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 

@@ -122,7 +122,7 @@ def test_the_administration_pages_are_accessible(page: Page, live_server: LiveSe
     assert_accessible(page)
 
 
-def test_an_administrator_exports_a_persons_data_from_their_page(
+def test_an_administrator_exports_a_persons_data_then_closes_their_account(
     page: Page, live_server: LiveServer
 ) -> None:
     admin = seed_user(live_server, label="exporter", roles=(Role.ADMINISTRATOR,))
@@ -141,3 +141,19 @@ def test_an_administrator_exports_a_persons_data_from_their_page(
     with page.expect_download() as download:
         page.get_by_role("link", name="Download").click()
     assert download.value.suggested_filename.startswith("personal-data-")
+
+    # Then the person asks to be erased.
+    _open_person(page, target.email, target.name)
+    page.get_by_role("link", name="close their account").click()
+    expect_heading(page, "Close this account")
+    assert_accessible(page)
+    page.get_by_role("button", name="Close the account").click()
+    expect_heading(page, "Close this account", error=True)
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter why the account is being closed"
+    )
+    assert_accessible(page)
+    page.get_by_label("Why is the account being closed?").fill("Asked to be erased by email.")
+    page.get_by_role("button", name="Close the account").click()
+    expect(page.get_by_text("The account is closed. The name is removed too.")).to_be_visible()
+    assert_accessible(page)

@@ -125,6 +125,7 @@ def test_two_assessors_disagree_and_a_moderator_settles_the_scores(
     first = seed_user(live_server, label="first", roles=(Role.ASSESSOR,))
     second = seed_user(live_server, label="second", roles=(Role.ASSESSOR,))
     lead = seed_user(live_server, label="lead", roles=(Role.QA_LEAD,))
+    unwell = seed_user(live_server, label="unwell", roles=(Role.ASSESSOR,))
 
     sign_in(page, admin.email)
     _open_application(page, reference)
@@ -132,11 +133,20 @@ def test_two_assessors_disagree_and_a_moderator_settles_the_scores(
     expect_heading(page, "Allocate assessors")
     assert_accessible(page)
     page.get_by_label("First assessor").select_option(str(first.id))
-    page.get_by_label("Second assessor").select_option(str(second.id))
+    page.get_by_label("Second assessor").select_option(str(unwell.id))
     page.get_by_role("button", name="Allocate assessors").click()
     expect_heading(page, "Test scheme tst: application")
     expect(page.get_by_text(f"Allocated two assessors to {reference}.")).to_be_visible()
     assert_accessible(page)
+
+    # One of them falls ill before starting: the work goes to someone else.
+    page.get_by_role("link", name=f"Replace {unwell.name}").click()
+    expect_heading(page, "Replace an assessor")
+    assert_accessible(page)
+    page.get_by_label("Who takes over").select_option(str(second.id))
+    page.get_by_label("Why is the assessor being replaced?").fill("Invented: they are unwell.")
+    page.get_by_role("button", name="Hand the work over").click()
+    expect(page.get_by_text(f"{second.name} takes over on {reference}.")).to_be_visible()
 
     _assess(browser, live_server, first, reference, [1, 3, 3], "Accredit")
     _assess(browser, live_server, second, reference, [3, 3, 4], "Not yet")

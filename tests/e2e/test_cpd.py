@@ -4,6 +4,7 @@ fixes the text, and sees this year's requirements met on their CPD page and dash
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,6 +12,7 @@ from playwright.sync_api import Page, expect
 from portal.auth.models import User
 from portal.core.db import utcnow
 from portal.core.permissions import Role
+from portal.cpd import audit, audit_queries
 from portal.cpd import queries as cpd_queries
 from portal.extensions import db
 from tests.e2e.conftest import (
@@ -285,3 +287,39 @@ def test_an_administrator_draws_an_audit_sample_and_an_assessor_records_an_outco
     expect(page.get_by_role("main")).to_contain_text("Outcome recorded: accepted")
     assert_accessible(page)
     live_server.email_to(reviewer.email, "The outcome of your CPD audit: accepted")
+
+
+def test_an_administrator_gives_more_time_instead_of_a_proposed_suspension(
+    page: Page, live_server: LiveServer
+) -> None:
+    reviewer = _reviewer_due_for_audit(live_server)
+    admin = seed_user(live_server, label="admin", roles=(Role.ADMINISTRATOR,))
+    with live_server.app.app_context():
+        person = db.session.get(User, admin.id)
+        scheme = make_framework(scheme="cpdaudit").scheme
+        cycle = audit.open_cycle(
+            person, scheme, percent=Decimal("100"), today=utcnow().date(), seed=1
+        )
+        db.session.commit()
+        (selection,) = audit_queries.selections_of(cycle.id)
+        audit.process_overdue(today=selection.due_on + timedelta(days=1))
+        db.session.commit()
+        selection_id = selection.id
+
+    sign_in(page, admin.email)
+    page.goto(f"/cpd/audit/records/{selection_id}/proposal")
+    expect_heading(page, "Decide the proposed suspension")
+    assert_accessible(page)
+    page.get_by_label("Give more time: set a new deadline for what is overdue").check()
+    page.get_by_label("Reason for your decision").fill("Invented: was in hospital.")
+    page.get_by_role("button", name="Save the decision").click()
+    expect_heading(page, "Decide the proposed suspension", error=True)
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the new deadline")
+    assert_accessible(page)
+    new = utcnow().date() + timedelta(days=60)
+    page.get_by_label("Day").fill(str(new.day))
+    page.get_by_label("Month").fill(str(new.month))
+    page.get_by_label("Year").fill(str(new.year))
+    page.get_by_role("button", name="Save the decision").click()
+    expect(page.get_by_text("Decision saved.")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(reviewer.name)

@@ -211,6 +211,7 @@ def test_a_review_goes_through_blind_peer_qa_with_moderation(
     first = _accredited(live_server, "first", (Role.REVIEWER, Role.ASSESSOR))
     second = _accredited(live_server, "second", (Role.REVIEWER, Role.ASSESSOR))
     lead = seed_user(live_server, label="lead", roles=(Role.QA_LEAD,))
+    unwell = _accredited(live_server, "unwell", (Role.REVIEWER, Role.ASSESSOR))
 
     sign_in(page, author.email)
     reference = _submit_review(page, partnership)
@@ -226,10 +227,18 @@ def test_a_review_goes_through_blind_peer_qa_with_moderation(
     expect_heading(manager, "Allocate peer assessors")
     assert_accessible(manager)
     manager.get_by_label("First peer assessor").select_option(str(first.id))
-    manager.get_by_label("Second peer assessor").select_option(str(second.id))
+    manager.get_by_label("Second peer assessor").select_option(str(unwell.id))
     manager.get_by_role("button", name="Allocate").click()
     expect_heading(manager, f"Review {reference}")
     expect(manager.get_by_text("Peer assessors allocated")).to_be_visible()
+    # One falls ill before starting: the QA lead hands the assessment over.
+    manager.get_by_role("link", name=f"Replace {unwell.name}").click()
+    expect_heading(manager, "Replace a peer assessor")
+    assert_accessible(manager)
+    manager.get_by_label("Who takes over").select_option(str(second.id))
+    manager.get_by_label("Why is the peer assessor being replaced?").fill("Invented: unwell.")
+    manager.get_by_role("button", name="Hand the assessment over").click()
+    expect(manager.get_by_text(f"{second.name} takes over the assessment.")).to_be_visible()
 
     _score(browser, live_server, first, reference, markers, {"R07": 1}, 3, author)
     _score(browser, live_server, second, reference, markers, {"R07": 3}, 3, author)

@@ -16,8 +16,10 @@ from portal.auth.models import User
 from portal.core.dates import today_in_england
 from portal.core.permissions import Role
 from portal.extensions import db
+from portal.reporting import learning_services
+from portal.reporting.conditions import CONDITIONS_DIR, read_conditions
 from tests.e2e.conftest import LiveServer, assert_accessible, expect_heading, seed_user, sign_in
-from tests.factories import make_organisation, make_region, make_reviewer_in
+from tests.factories import make_organisation, make_qa_review, make_region, make_reviewer_in
 
 pytestmark = pytest.mark.e2e
 
@@ -203,3 +205,44 @@ def test_an_administrator_records_the_governments_response(
     expect(page.locator("#response")).to_contain_text("Partly accepted on 14 October")
     expect(page.locator("#response-history")).to_contain_text("Invented: two regional pools.")
     assert_accessible(page)
+
+
+def test_a_qa_lead_tags_a_finding_then_corrects_and_removes_it(
+    page: Page, live_server: LiveServer
+) -> None:
+    with live_server.app.app_context():
+        learning_services.load_conditions(None, read_conditions(CONDITIONS_DIR / "2026.1.yaml"))
+        review = make_qa_review(status="completed")
+        db.session.commit()
+        review_id, reference = review.id, review.reference
+    lead = seed_user(live_server, label="qa-lead", roles=(Role.QA_LEAD,))
+    sign_in(page, lead.email)
+    page.goto("/reports/learning/findings")
+    expect_heading(page, "Findings tagged against system conditions")
+    page.get_by_role("link", name="Add a finding").click()
+    expect_heading(page, "Add a finding")
+    assert_accessible(page)
+    page.get_by_label("Review", exact=True).select_option(value=str(review_id))
+    page.get_by_label("Finding").fill("Invented: caseloads left no time for home visits.")
+    page.get_by_label("Workload and capacity").check()
+    page.get_by_role("button", name="Save finding").click()
+    expect(page.get_by_text("The finding is saved.")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name=re.compile(rf"^Change\s+finding 1 of {reference}$")).click()
+    expect_heading(page, "Change a finding")
+    page.get_by_label("Finding").fill("")
+    page.get_by_role("button", name="Save finding").click()
+    expect_heading(page, "Change a finding", error=True)
+    assert_accessible(page)
+    page.get_by_label("Finding").fill("Invented: nobody held the whole picture.")
+    page.get_by_role("button", name="Save finding").click()
+    expect(page.locator("#findings")).to_contain_text("Invented: nobody held the whole picture.")
+
+    page.get_by_role("link", name=re.compile(rf"^Change\s+finding 1 of {reference}$")).click()
+    page.get_by_role("link", name="Remove this finding").click()
+    expect_heading(page, "Remove this finding?")
+    assert_accessible(page)
+    page.get_by_role("button", name="Remove finding").click()
+    expect(page.get_by_text("The finding is removed.")).to_be_visible()
+    expect(page.locator("#findings")).to_contain_text("No findings are recorded yet.")

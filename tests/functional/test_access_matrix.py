@@ -121,6 +121,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "admin.reset_two_factor":            (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "admin.audit_log":                   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     "privacy.export_personal_data":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
+    "privacy.close_personal_account":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     # With no export waiting in this session, the administrator is sent back to make one.
     "privacy.download_personal_data":    (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "organisations.list_organisations":  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
@@ -163,6 +164,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "applications.allocate_assessors":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  OK),
     # Not in moderation, so the administrator is sent back to the application.
     "applications.allocate_moderator":   (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
+    "applications.replace_assessor":     (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  ACT),
     "applications.list_assessments":     (LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
     "applications.show_assessment":      (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "applications.edit_score":           (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
@@ -274,6 +276,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "peer_qa.list_all_reviews":          (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.manage_review":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.allocate_peers":            (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
+    "peer_qa.replace_peer":              (LOGIN, DENY,  DENY,  DENY,  ACT,   DENY,  DENY,  DENY),
     "peer_qa.moderate_review":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.list_rubrics":              (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
     "peer_qa.show_rubric":               (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  DENY),
@@ -290,6 +293,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "reporting.remove_diversity":        (LOGIN, DENY,  ACT,   DENY,  DENY,  DENY,  DENY,  DENY),
     "reporting.list_findings":           (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
     "reporting.new_finding":             (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
+    "reporting.edit_finding":            (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
+    "reporting.remove_finding":          (LOGIN, DENY,  DENY,  DENY,  OK,    DENY,  DENY,  OK),
     "reporting.list_national_recommendations": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK),
     "reporting.show_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK),
     "reporting.new_national_recommendation": (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, OK),
@@ -335,6 +340,7 @@ TRIED_WITH_POST = {
 
 # What each URL parameter is filled with. Tokens are junk: every link page refuses them.
 URL_VALUES: dict[str, Callable[[], object]] = {
+    "finding_id": lambda: _finding().id,
     "user_id": lambda: make_user().id,
     "org_id": lambda: make_organisation().id,
     "token": lambda: "not-a-real-token",
@@ -646,6 +652,24 @@ def _conditions_loaded() -> dict[str, object]:
     learning_services.load_conditions(None, read_conditions(CONDITIONS_DIR / "2026.1.yaml"))
     db.session.commit()
     return {}
+
+
+def _finding():
+    """A finding of a review that completed quality assurance, tagged with one condition."""
+    from portal.reporting import learning_queries, learning_services
+
+    if learning_queries.current_taxonomy() is None:
+        _conditions_loaded()
+    taxonomy = learning_queries.current_taxonomy()
+    assert taxonomy is not None
+    made = learning_services.record_finding(
+        make_user(roles=[Role.QA_LEAD]),
+        make_qa_review(status="completed"),
+        "Caseloads left no time for reflection.",
+        taxonomy.conditions[:1],
+    )
+    db.session.commit()
+    return made
 
 
 def _national_recommendation():

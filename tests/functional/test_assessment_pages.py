@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from portal.applications import assessment, queries
+from portal.applications import assessment_queries as aq
 from portal.applications.models import (
     Allocation,
     AllocationPurpose,
@@ -121,6 +122,37 @@ def test_an_administrator_allocates_two_assessors_without_a_conflict(client):
     assert "Idle Assessor" in html and "Lead Assessor" in html
     # Allocated once, the page sends the administrator back.
     assert client.get(url).status_code == 302
+
+
+def test_an_administrator_hands_an_unfinished_assessment_to_someone_else(client):
+    admin, application, (a, _b) = _allocated()
+    alex_id = a.assessor_id
+    carol = make_user(name="Carol Third", roles=[Role.ASSESSOR])
+    sign_in_as(client, admin)
+    url = f"/admin/applications/{application.id}/allocations/{a.id}/replace"
+    soup, _ = _page(client, f"/applications/{application.id}")
+    assert soup.find("a", href=url) is not None
+    soup, html = _page(client, url)
+    assert "Alex First" in soup.select_one("#allocation").get_text()
+    options = [o["value"] for o in soup.select("#replacement option") if o["value"]]
+    assert options == [str(carol.id)]  # neither assessor already on it
+
+    soup = page_checks(
+        submit(client, url, {"replacement": str(carol.id), "reason": ""}),
+        service_name=SERVICE_NAME,
+    )
+    assert error_messages(soup) == ["Enter why the assessor is being replaced"]
+    assert soup.select_one("#replacement option[selected]")["value"] == str(carol.id)
+
+    response = submit(client, url, {"replacement": str(carol.id), "reason": "Alex is ill."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert aq.allocation(a.id).assessor_id == carol.id
+    soup, html = _page(client, f"/applications/{application.id}")
+    assert "Carol Third" in html and "Alex First" not in html
+    # The person replaced no longer opens the work.
+    sign_in_as(client, db.session.get(type(admin), alex_id))
+    assert client.get(f"/assessments/{a.id}").status_code in {403, 404}
 
 
 def test_the_administrators_list_and_dashboard_say_what_needs_allocating(client):

@@ -335,6 +335,27 @@ def test_an_administrator_decides_a_proposed_suspension(client, admin, record):
     assert client.get(url).status_code == 302
 
 
+def test_an_administrator_gives_more_time_instead_of_a_suspension(client, admin, record):
+    selection = _drawn(admin, record)
+    audit.process_overdue(today=selection.due_on + timedelta(days=1))
+    db.session.commit()
+    sign_in_as(client, admin)
+    url = f"/cpd/audit/records/{selection.id}/proposal"
+    fields = {"decision": "more_time", "note": "In hospital.", "version_id": ""}
+    fields["version_id"] = str(selection.version_id)
+    missing = page_checks(submit(client, url, fields), service_name=SERVICE_NAME)
+    assert error_messages(missing) == ["Enter the new deadline"]
+    assert missing.select_one("textarea[name=note]").get_text() == "In hospital."
+    new = today_in_england() + timedelta(days=60)
+    done = submit(
+        client, url, {**fields, "new_deadline": [str(new.day), str(new.month), str(new.year)]}
+    )
+    assert done.status_code == 302
+    db.session.refresh(selection)
+    assert selection.status is AuditStatus.REQUESTED and selection.due_on == new
+    assert record.status is AccreditationStatus.ACCREDITED
+
+
 def test_a_stale_decision_is_refused(client, admin, record):
     selection = _drawn(admin, record)
     audit.process_overdue(today=selection.due_on + timedelta(days=1))

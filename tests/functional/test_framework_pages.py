@@ -114,3 +114,11 @@ def test_framework_cli_validates_loads_and_publishes(app, tmp_path):
     assert "it is in use" in loaded.output
     again = runner.invoke(args=["framework", "load", str(framework_file), "--publish"])
     assert "already loaded" in again.output
+    refused = runner.invoke(args=["framework", "load", str(bad_file)])
+    assert refused.exit_code != 0
+    assert "'domains' must be a non-empty list" in refused.output
+    assert "Nothing was loaded." in refused.output
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump({**framework_document(), "title": "Another title"}))
+    clash = runner.invoke(args=["framework", "load", str(changed)])
+    assert clash.exit_code != 0 and "already loaded" in clash.output.lower(), clash.output

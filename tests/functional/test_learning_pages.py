@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
+from portal.core.audit import AuditEvent
 from portal.core.dates import today_in_england
 from portal.core.permissions import Role
 from portal.extensions import db
-from portal.reporting import learning_services
+from portal.reporting import learning_queries, learning_services
 from portal.reporting.conditions import CONDITIONS_DIR, read_conditions
 from portal.reporting.learning_models import (
     GovernmentResponse,
@@ -93,6 +94,125 @@ def test_findings_cannot_be_added_before_the_conditions_are_loaded(client):
     sign_in_as(client, make_user(roles=[Role.QA_LEAD]))
     response = client.get("/reports/learning/findings/new")
     assert response.status_code == 302 and response.location.endswith("/reports/learning/findings")
+
+
+def _finding(taxonomy, review=None, codes=("workload",)):
+    chosen = [c for c in taxonomy.conditions if c.code in codes]
+    made = learning_services.record_finding(
+        make_user(roles=[Role.QA_LEAD]), review or completed(), "Caseloads were too high.", chosen
+    )
+    db.session.commit()
+    return made
+
+
+def _audited(action: str) -> list[AuditEvent]:
+    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def test_a_qa_lead_corrects_a_finding_and_the_change_is_audited(client, taxonomy):
+    finding = _finding(taxonomy)
+    other = completed()
+    sign_in_as(client, make_user(roles=[Role.QA_LEAD]))
+    listed = page_checks(client.get("/reports/learning/findings"), service_name=SERVICE_NAME)
+    url = f"/reports/learning/findings/{finding.id}/edit"
+    assert listed.select_one(f"#findings a[href='{url}']") is not None
+    soup = page_checks(client.get(url), service_name=SERVICE_NAME)
+    assert soup.select_one("textarea[name=text]").get_text() == "Caseloads were too high."
+    assert [i["value"] for i in soup.select("input[name=conditions][checked]")] == ["workload"]
+    response = submit(
+        client,
+        url,
+        {
+            "review": str(other.id),
+            "text": "Caseloads left no time for home visits.",
+            "conditions": ["workload", "supervision-culture"],
+            "version_id": str(finding.version_id),
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    changed = db.session.get(LearningFinding, finding.id)
+    assert changed.qa_review_id == other.id
+    assert changed.text == "Caseloads left no time for home visits."
+    assert {c.code for c in changed.conditions} == {"workload", "supervision-culture"}
+    (event,) = _audited("learning_finding.changed")
+    assert event.changes["before"]["text"] == "Caseloads were too high."
+    assert event.changes["after"]["conditions"] == ["workload", "supervision-culture"]
+
+
+def test_a_finding_changed_meanwhile_is_not_overwritten_and_the_input_is_kept(client, taxonomy):
+    finding = _finding(taxonomy)
+    sign_in_as(client, make_user(roles=[Role.QA_LEAD]))
+    url = f"/reports/learning/findings/{finding.id}/edit"
+    seen = str(finding.version_id)
+    learning_services.change_finding(
+        make_user(roles=[Role.QA_LEAD]),
+        finding,
+        learning_queries.qa_review(finding.qa_review_id),
+        "Changed in another window.",
+        list(finding.conditions),
+        version_id=None,
+    )
+    db.session.commit()
+    fields = {
+        "review": str(finding.qa_review_id),
+        "text": "My correction",
+        "conditions": ["workload"],
+        "version_id": seen,
+    }
+    soup = page_checks(submit(client, url, fields), service_name=SERVICE_NAME)
+    assert error_messages(soup) == [
+        "This finding was changed by someone else while you were looking at it. Check it "
+        "and make your change again."
+    ]
+    assert soup.select_one("textarea[name=text]").get_text() == "My correction"
+    db.session.expire_all()
+    assert db.session.get(LearningFinding, finding.id).text == "Changed in another window."
+    # Told once, saving again is a deliberate choice.
+    fields["version_id"] = soup.select_one("input[name=version_id]")["value"]
+    assert submit(client, url, fields).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(LearningFinding, finding.id).text == "My correction"
+
+
+def test_a_changed_finding_keeps_the_rules_of_a_new_one(client, taxonomy):
+    finding = _finding(taxonomy)
+    unfinished = make_qa_review(status="in_assessment")
+    sign_in_as(client, make_user(roles=[Role.QA_LEAD]))
+    url = f"/reports/learning/findings/{finding.id}/edit"
+    soup = page_checks(
+        submit(client, url, {"review": str(unfinished.id), "text": " ", "conditions": []}),
+        service_name=SERVICE_NAME,
+    )
+    assert "Select at least one system condition" in error_messages(soup)
+    db.session.expire_all()
+    assert db.session.get(LearningFinding, finding.id).text == "Caseloads were too high."
+    assert client.get("/reports/learning/findings/999999/edit").status_code == 404
+
+
+def test_a_qa_lead_removes_a_finding_after_confirming(client, taxonomy):
+    finding = _finding(taxonomy)
+    sign_in_as(client, make_user(roles=[Role.QA_LEAD]))
+    url = f"/reports/learning/findings/{finding.id}/remove"
+    soup = page_checks(client.get(url), service_name=SERVICE_NAME)
+    assert "Caseloads were too high." in soup.select_one("#finding").get_text()
+    response = submit(client, url, {"version_id": str(finding.version_id)})
+    assert response.status_code == 302 and response.location.endswith("/reports/learning/findings")
+    db.session.expire_all()
+    assert db.session.get(LearningFinding, finding.id) is None
+    (event,) = _audited("learning_finding.removed")
+    assert event.changes["text"] == "Caseloads were too high."
+    assert client.get(url).status_code == 404
+
+
+def test_a_finding_changed_meanwhile_is_not_removed(client, taxonomy):
+    finding = _finding(taxonomy)
+    sign_in_as(client, make_user(roles=[Role.QA_LEAD]))
+    url = f"/reports/learning/findings/{finding.id}/remove"
+    response = submit(client, url, {"version_id": str(finding.version_id + 1)}, follow=True)
+    assert "changed by someone else" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LearningFinding, finding.id) is not None
 
 
 def test_an_administrator_adds_a_recommendation_and_records_the_response(client):

@@ -335,6 +335,35 @@ def test_reviews_and_assessments_are_closed_to_everyone_else(client):
     assert client.get("/peer-qa/assessments/999999").status_code == 404
 
 
+def test_the_qa_lead_replaces_a_peer_who_has_not_submitted(client):
+    review = make_qa_review(status="in_assessment")
+    first = make_peer_assessment(review, submitted=False)
+    second = make_peer_assessment(review, submitted=True)
+    spare = make_peer_assessor(name="Spare Peer")
+    lead = make_user(roles=[Role.QA_LEAD])
+    sign_in_as(client, lead)
+    manage = page_checks(client.get(f"/peer-qa/manage/{review.id}"), service_name=SERVICE_NAME)
+    url = f"/peer-qa/manage/{review.id}/assessments/{first.id}/replace"
+    submitted_url = f"/peer-qa/manage/{review.id}/assessments/{second.id}/replace"
+    assert manage.find("a", href=url) is not None
+    assert manage.find("a", href=submitted_url) is None
+    soup = page_checks(client.get(url), service_name=SERVICE_NAME)
+    offered = {o["value"] for o in soup.select("#replacement option")}
+    assert str(spare.id) in offered
+    assert not offered & {str(first.assessor_id), str(second.assessor_id)}
+    soup = page_checks(
+        submit(client, url, {"replacement": str(spare.id), "reason": ""}),
+        service_name=SERVICE_NAME,
+    )
+    assert error_messages(soup) == ["Enter why the peer assessor is being replaced"]
+    response = submit(client, url, {"replacement": str(spare.id), "reason": "Unwell."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(first), first.id).assessor_id == spare.id
+    # Submitted work is not handed on.
+    assert client.get(submitted_url).status_code == 302
+
+
 def test_a_reviewer_without_accreditation_cannot_start_a_review(client):
     reviewer = make_user(roles=[Role.REVIEWER])
     sign_in_as(client, reviewer)

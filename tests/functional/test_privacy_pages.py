@@ -35,7 +35,7 @@ from tests.factories import (
     make_user,
 )
 from tests.files import docx_bytes, pdf_bytes
-from tests.support import page_checks, sign_in_as, submit
+from tests.support import error_messages, page_checks, sign_in_as, submit
 
 
 @pytest.fixture(autouse=True)
@@ -216,3 +216,43 @@ def test_an_export_for_one_person_cannot_be_downloaded_as_another(client, app):
 def test_an_unknown_person_is_not_found(client):
     sign_in_as(client, make_user(roles=[Role.ADMINISTRATOR]))
     assert client.get("/admin/users/999999/personal-data").status_code == 404
+
+
+def test_an_administrator_closes_an_account_from_the_persons_page(client):
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    person = make_user(name="Invented Leaver")
+    sign_in_as(client, admin)
+    person_page = page_checks(client.get(f"/admin/users/{person.id}"), service_name=SERVICE_NAME)
+    url = f"/admin/users/{person.id}/close"
+    assert person_page.select_one(f"a[href='{url}']") is not None
+    soup = page_checks(client.get(url), service_name=SERVICE_NAME)
+    assert "their name: nothing of the scheme's refers to them" in soup.select_one("#removed").text
+
+    soup = page_checks(submit(client, url, {"reason": "  "}), service_name=SERVICE_NAME)
+    assert error_messages(soup) == ["Enter why the account is being closed"]
+    assert db.session.get(type(person), person.id).name == "Invented Leaver"
+
+    response = submit(client, url, {"reason": "Asked to be erased on 2 November."}, follow=True)
+    assert "The account is closed. The name is removed too." in response.get_data(as_text=True)
+    db.session.expire_all()
+    closed = db.session.get(type(person), person.id)
+    assert closed.name == "Closed account" and not closed.active
+    assert count(AuditEvent, AuditEvent.action == "account.closed") == 1
+
+
+def test_an_account_that_cannot_be_closed_says_why_and_offers_no_button(client):
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    record = make_record()
+    sign_in_as(client, admin)
+    url = f"/admin/users/{record.user_id}/close"
+    soup = page_checks(client.get(url), service_name=SERVICE_NAME)
+    assert f"They hold accreditation {record.number}" in soup.select_one("#blockers").text
+    assert soup.select_one("form button, form input[type=submit]") is None or not any(
+        "Close the account" in b.text for b in soup.select("button")
+    )
+    response = submit(
+        client, url, {"reason": "Trying anyway."}, form_page=f"/admin/users/{record.user_id}"
+    )
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(type(admin), record.user_id).active

@@ -576,3 +576,77 @@ def test_no_reminder_while_the_applicant_is_asked_for_information():
     assessment.request_information(a.assessor, a, question="Which review is this?")
     db.session.commit()
     assert assessment.remind_assessors(today=DUE + timedelta(days=5)) == 0
+
+
+# Handing unfinished work to someone else
+
+
+def test_an_unfinished_assessment_is_handed_over_with_a_new_due_date_and_both_told(app, inbox):
+    admin, application, (a, _b) = _allocated()
+    before = a.assessor
+    competency = _competencies(application)[0]
+    assessment.save_score(
+        a.assessor, a, competency, level=3, rationale="A draft", version_id=a.version_id
+    )
+    db.session.commit()
+    carol = _assessor("Carol Third")
+    later = date(2026, 3, 9)  # a Monday: due ten working days on
+    assessment.replace_assessor(
+        admin, a, carol, reason="Alex is ill.", today=later, version_id=a.version_id
+    )
+    db.session.commit()
+    db.session.refresh(a)
+    assert a.assessor_id == carol.id and a.due_on == date(2026, 3, 23)
+    assert a.scores == [] and a.submitted_at is None
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "application.assessor_replaced")
+    )
+    assert event.changes["assessor_id"] == [before.id, carol.id]
+    assert event.changes["reason"] == "Alex is ill." and event.changes["draft_scores_removed"] == 1
+    deliver_pending(app)
+    assert "23 March 2026" in str(inbox.wait_for(carol.email, application.reference)["Subject"])
+    told = inbox.wait_for(before.email, "handed to someone else")
+    assert "Alex is ill" not in told.get_payload()
+    # The new assessor works it like any allocation; the person replaced no longer can.
+    _score_all(a, [3] * len(_competencies(application)))
+    with pytest.raises(NotPermitted):
+        assessment.save_score(
+            before, a, competency, level=2, rationale="Too late", version_id=a.version_id
+        )
+
+
+def test_a_replacement_passes_the_allocation_checks():
+    admin, _application, (a, b) = _allocated()
+    for person, message in (
+        (b.assessor, "conflict of interest: Already on it"),
+        (a.assessor, "conflict of interest: Is the assessor being replaced"),
+        (make_user(name="Not Assessor"), "Not Assessor is not an assessor"),
+    ):
+        with pytest.raises(DomainError, match=message):
+            assessment.replace_assessor(
+                admin, a, person, reason="x", today=TODAY, version_id=a.version_id
+            )
+        db.session.rollback()
+    with pytest.raises(DomainError, match="Enter why the assessor is being replaced"):
+        assessment.replace_assessor(
+            admin, a, _assessor("Dee"), reason="  ", today=TODAY, version_id=a.version_id
+        )
+    db.session.rollback()
+    with pytest.raises(ConcurrentEdit):
+        assessment.replace_assessor(
+            admin, a, _assessor("Eve"), reason="x", today=TODAY, version_id=a.version_id - 1
+        )
+    db.session.rollback()
+    with pytest.raises(NotPermitted):
+        assessment.replace_assessor(
+            b.assessor, a, _assessor("Fay"), reason="x", today=TODAY, version_id=None
+        )
+
+
+def test_submitted_work_and_a_closed_application_are_not_handed_over():
+    admin, application, a, _b = _assess_both([3, 3, 3], [3, 3, 3])
+    assert not aq.replaceable(a, application)
+    with pytest.raises(InvalidTransition, match="submitted"):
+        assessment.replace_assessor(
+            admin, a, _assessor("Gil"), reason="x", today=TODAY, version_id=None
+        )

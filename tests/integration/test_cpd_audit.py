@@ -559,6 +559,48 @@ def test_rejecting_a_proposal_changes_nothing_but_closes_the_audit(admin, scheme
     assert selection.proposal_decision is ProposalDecision.REJECTED
 
 
+def test_more_time_sends_an_overdue_submission_back_with_a_new_deadline(admin, scheme):
+    record = make_record(starts_on=LONG_AGO)
+    selection = audit_queries.selections_of(_open(admin, scheme).id)[0]
+    late = selection.due_on + timedelta(days=1)
+    audit.process_overdue(today=late)
+    for deadline, note, message in (
+        (None, "Ill.", "Enter the new deadline"),
+        (late, "Ill.", "must be in the future"),
+        (late + timedelta(days=14), " ", "Give the reason"),
+    ):
+        with pytest.raises(DomainError, match=message):
+            audit.give_more_time(admin, selection, new_deadline=deadline, note=note, today=late)
+    with pytest.raises(NotPermitted):
+        audit.give_more_time(
+            _assessor(), selection, new_deadline=late + timedelta(days=14), note="x", today=late
+        )
+    new = late + timedelta(days=14)
+    audit.give_more_time(admin, selection, new_deadline=new, note="Was in hospital.", today=late)
+    db.session.commit()
+    assert selection.status is AuditStatus.REQUESTED
+    assert selection.due_on == new and selection.overdue_at is None
+    assert selection.record.status is AccreditationStatus.ACCREDITED
+    assert selection.proposal_decision is ProposalDecision.REJECTED
+    assert any(s.startswith("More time for your CPD record") for s in _to(record.user.email))
+    # Reminded again before the new deadline, and escalated again if it is missed too.
+    assert audit.process_overdue(today=new - timedelta(days=7)) == (1, 0)
+    assert audit.process_overdue(today=new + timedelta(days=1)) == (0, 1)
+    assert selection.status is AuditStatus.PROPOSED
+
+
+def test_more_time_sends_an_overdue_plan_back_to_the_plan(admin, scheme):
+    selection, _ = _plan(admin, scheme)
+    late = selection.plan_due_on + timedelta(days=1)
+    audit.process_overdue(today=late)
+    audit.give_more_time(
+        admin, selection, new_deadline=late + timedelta(days=30), note="Agreed.", today=late
+    )
+    assert selection.status is AuditStatus.DEVELOPMENT_PLAN
+    assert selection.plan_due_on == late + timedelta(days=30)
+    assert selection.plan_reminded_at is None
+
+
 def test_a_proposal_the_record_cannot_take_is_refused(admin, scheme):
     make_record(starts_on=LONG_AGO)
     selection = audit_queries.selections_of(_open(admin, scheme).id)[0]

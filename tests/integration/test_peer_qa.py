@@ -332,6 +332,80 @@ def _score(assessment, level_by_code, grade, *, submit=True):
         services.submit_assessment(assessment.assessor, assessment)
 
 
+def test_an_unsubmitted_peer_assessment_is_handed_over_blind_with_the_reason_audited():
+    lead, review, a, b = _allocated()
+    _score(a, {}, 3, submit=False)
+    before = a.assessor
+    other = make_peer_assessor()
+    services.replace_peer(
+        lead, a, other, reason="They recognised the review.", today=TODAY, version_id=None
+    )
+    db.session.commit()
+    db.session.refresh(a)
+    assert a.assessor_id == other.id and a.scores == [] and a.overall_grade is None
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "qa_review.peer_replaced")
+    )
+    assert event.changes["assessor_id"] == [before.id, other.id]
+    assert event.changes["reason"] == "They recognised the review."
+    for person in (before, other):
+        (message,) = db.session.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.to_address == person.email,
+                OutboxMessage.subject.contains(review.reference),
+                OutboxMessage.subject.not_like("%to assess%")
+                if person is before
+                else OutboxMessage.subject.like("%to assess%"),
+            )
+        )
+        assert review.author.name not in message.body_text + message.subject
+        assert "recognised" not in message.body_text
+    # The new peer scores and submits; the one replaced no longer can.
+    with pytest.raises(NotPermitted):
+        services.save_assessment(
+            before,
+            a,
+            scores={},
+            overall_grade=3,
+            confidence=Confidence.HIGH,
+            summary_for_author="Too late.",
+            notes_for_lead="",
+        )
+    _score(a, {}, 3)
+    _score(b, {}, 3)
+    assert review.status is QaStatus.COMPLETED
+
+
+def test_a_replacement_peer_passes_the_allocation_checks():
+    lead, review, a, b = _allocated()
+    conflicted = make_peer_assessor(organisation=review.partnership)
+    for person, message in (
+        (b.assessor, "already assesses this review"),
+        (a.assessor, "already assesses this review"),
+        (conflicted, "conflict of interest"),
+        (make_user(roles=[Role.ASSESSOR]), "accredited reviewer who holds the assessor role"),
+    ):
+        with pytest.raises(DomainError, match=message):
+            services.replace_peer(lead, a, person, reason="x", today=TODAY, version_id=None)
+        db.session.rollback()
+    with pytest.raises(DomainError, match="Enter why"):
+        services.replace_peer(
+            lead, a, make_peer_assessor(), reason=" ", today=TODAY, version_id=None
+        )
+    db.session.rollback()
+    with pytest.raises(NotPermitted):
+        services.replace_peer(
+            b.assessor, a, make_peer_assessor(), reason="x", today=TODAY, version_id=None
+        )
+    db.session.rollback()
+    _score(a, {}, 3)
+    db.session.commit()
+    with pytest.raises(InvalidTransition):
+        services.replace_peer(
+            lead, a, make_peer_assessor(), reason="x", today=TODAY, version_id=None
+        )
+
+
 def test_only_the_allocated_assessor_scores_and_only_a_complete_assessment_is_submitted():
     _, review, a, b = _allocated()
     with pytest.raises(NotPermitted):

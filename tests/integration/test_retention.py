@@ -21,17 +21,22 @@ from portal.applications.models import (
     Outcome,
     Referee,
     SelfAssessment,
-    WorkSample,
 )
 from portal.core.audit import AuditEvent, record_event
 from portal.core.db import utcnow
 from portal.core.documents import DocumentInvalid
 from portal.core.email import OutboxMessage, OutboxStatus
 from portal.core.permissions import Role
-from portal.core.uploads import DOCX, PDF, UploadStore
+from portal.core.uploads import PDF, UploadStore
 from portal.extensions import db
 from portal.privacy.retention import Period, apply_retention, load_rules, parse_rules, remove_files
-from tests.factories import count, make_application, make_record, make_user
+from tests.factories import (
+    add_stored_work_sample,
+    count,
+    make_application,
+    make_record,
+    make_user,
+)
 from tests.files import pdf_bytes
 
 
@@ -57,21 +62,7 @@ def _store(app) -> UploadStore:
 
 
 def _with_file(app, application) -> str:
-    stored = _store(app).save(
-        io.BytesIO(pdf_bytes()), max_bytes=10**6, accept=frozenset({PDF, DOCX})
-    )
-    db.session.add(
-        WorkSample(
-            application=application,
-            title="Invented",
-            original_name="s.pdf",
-            storage_key=stored.key,
-            content_type=stored.content_type,
-            size_bytes=stored.size,
-            sha256=stored.sha256,
-        )
-    )
-    return stored.key
+    return add_stored_work_sample(application, _store(app))
 
 
 def _closed(app, status, *, days_ago, outcome=None, appeal=False):

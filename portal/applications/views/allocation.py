@@ -1,5 +1,5 @@
-"""Administrators allocate two assessors to a submitted application, and a moderator when
-the two assessments disagree."""
+"""Administrators allocate two assessors to a submitted application, a moderator when the two
+assessments disagree, and hand unfinished work to someone else when an assessor cannot do it."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from werkzeug.wrappers import Response
 
 from portal.applications import assessment, bp, queries
 from portal.applications import assessment_queries as aq
-from portal.applications.assessment_forms import AllocateAssessorsForm, AllocateModeratorForm
+from portal.applications.assessment_forms import (
+    AllocateAssessorsForm,
+    AllocateModeratorForm,
+    ReplaceAssessorForm,
+)
 from portal.applications.models import Application, ApplicationStatus
-from portal.applications.views.applicant import _commit_or_error
 from portal.auth.models import User
 from portal.core.dates import today_in_england
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 
 View = str | Response | tuple[str, int]
@@ -63,7 +67,7 @@ def allocate_assessors(application_id: int) -> View:
     if form.validate_on_submit():
         first = _person(found, form.first_assessor.data)
         second = _person(found, form.second_assessor.data)
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: assessment.allocate_assessors(
                 current_user,
@@ -105,7 +109,7 @@ def allocate_moderator(application_id: int) -> View:
         form.moderator.data = str(found.suggested[0].user.id)
     if form.validate_on_submit():
         moderator = _person(found, form.moderator.data)
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: assessment.allocate_moderator(
                 current_user,
@@ -122,4 +126,48 @@ def allocate_moderator(application_id: int) -> View:
         form=form,
         found=found,
         assessors=assessors,
+    )
+
+
+@bp.route(
+    "/admin/applications/<int:application_id>/allocations/<int:allocation_id>/replace",
+    methods=["GET", "POST"],
+)
+@require_permission(Permission.MANAGE_APPLICATIONS)
+def replace_assessor(application_id: int, allocation_id: int) -> View:
+    application = _load(application_id)
+    allocation = aq.allocation(allocation_id)
+    if allocation is None or allocation.application_id != application.id:
+        abort(404)
+    if not aq.replaceable(allocation, application):
+        flash(f"That work on {application.reference} is not under way: nobody needs replacing.")
+        return _back(application)
+    found = aq.candidates(
+        application,
+        today=today_in_england(),
+        excluded=assessment.replacement_exclusions(allocation),
+    )
+    form = ReplaceAssessorForm(data={"version_id": str(allocation.version_id)})
+    form.replacement.choices = _choices(found)
+    if form.validate_on_submit():
+        replacement = _person(found, form.replacement.data)
+        if commit_or_show_error(
+            form,
+            lambda: assessment.replace_assessor(
+                current_user,
+                allocation,
+                replacement,
+                reason=form.reason.data or "",
+                today=today_in_england(),
+                version_id=form.seen_version,
+            ),
+        ):
+            flash(f"{replacement.name} takes over on {application.reference}.", "success")
+            return _back(application)
+    return render_template(
+        "applications/replace_assessor.html",
+        application=application,
+        allocation=allocation,
+        form=form,
+        found=found,
     )

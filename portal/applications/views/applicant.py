@@ -34,7 +34,6 @@ from portal.applications.forms import (
     SelfAssessmentForm,
     StartForm,
     SubmitForm,
-    VersionedForm,
     WithdrawForm,
     WorkSampleForm,
 )
@@ -48,10 +47,9 @@ from portal.applications.models import (
 from portal.applications.tasks import progress, tasks_for
 from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
-from portal.core.forms import apply_domain_error
+from portal.core.forms import VersionedForm, apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.core.uploads import UploadStore, send_stored
-from portal.extensions import db
 from portal.organisations import queries as organisation_queries
 
 View = str | Response | tuple[str, int]
@@ -89,18 +87,6 @@ def _task_list(application: Application) -> Response:
     return redirect(url_for("applications.show_application", application_id=application.id))
 
 
-def _commit_or_error(form: FlaskForm, action: Callable[[], object]) -> bool:
-    """Run the service; commit on success, else roll back and show the error on the form."""
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        apply_domain_error(form, exc.message, exc.field)
-        return False
-    db.session.commit()
-    return True
-
-
 @bp.route("/applications")
 @require_permission(Permission.APPLY)
 def list_applications() -> View:
@@ -125,7 +111,7 @@ def start_application() -> View:
         if scheme is None:
             abort(404)
         created: list[Application] = []
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: created.append(
                 services.start_application(current_user, scheme, ApplicationRoute(form.route.data))
@@ -200,7 +186,7 @@ def _section(
     if prepare is not None:
         prepare(form)
     if form.validate_on_submit():
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: services.save_section(
                 current_user,
@@ -354,7 +340,7 @@ def list_interests(application_id: int) -> View:
         organisation = organisation_queries.current_organisation(form.organisation.data)
         if organisation is None:
             apply_domain_error(form, "Select the organisation", "organisation")
-        elif _commit_or_error(
+        elif commit_or_show_error(
             form,
             lambda: services.add_interest(
                 current_user,
@@ -410,7 +396,7 @@ def confirm_interests(application_id: int) -> View:
     if (back := _submitted_redirect(application)) is not None:
         return back
     confirm = ConfirmInterestsForm(prefix="confirm")
-    if confirm.validate_on_submit() and _commit_or_error(
+    if confirm.validate_on_submit() and commit_or_show_error(
         confirm,
         lambda: services.confirm_interests(
             current_user, application, version_id=confirm.seen_version
@@ -437,7 +423,7 @@ def remove_interest(application_id: int, interest_id: int) -> View:
     form = FlaskForm()
     if form.validate_on_submit():
         name = interest.organisation.name
-        if _commit_or_error(
+        if commit_or_show_error(
             form, lambda: services.remove_interest(current_user, application, interest)
         ):
             flash(f"Removed your declaration about {name}.", "success")
@@ -479,7 +465,7 @@ def edit_referee(application_id: int, position: int) -> View:
         else {}
     )
     form = RefereeForm(data=data)
-    if form.validate_on_submit() and _commit_or_error(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: services.save_referee(
             current_user,
@@ -542,7 +528,7 @@ def edit_self_assessment(application_id: int, competency_id: int) -> View:
     ]
     if form.validate_on_submit():
         seen = form.version_id.data
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: services.save_self_assessment(
                 current_user,
@@ -607,7 +593,7 @@ def list_work_samples(application_id: int) -> View:
             stored.append(sample.storage_key)
 
         try:
-            saved = _commit_or_error(form, add)
+            saved = commit_or_show_error(form, add)
         except Exception:
             for key in stored:
                 store.delete(key)
@@ -640,7 +626,7 @@ def remove_work_sample(application_id: int, sample_id: int) -> View:
     if form.validate_on_submit():
         title = sample.title
         keys: list[str] = []
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: keys.append(services.remove_work_sample(current_user, application, sample)),
         ):
@@ -683,7 +669,7 @@ def check_answers(application_id: int) -> View:
         qa_reviews=services.qa_reviews_in_term(application),
     )
     form = SubmitForm(data={"version_id": application.version_id})
-    if form.validate_on_submit() and _commit_or_error(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: services.submit_application(
             current_user,
@@ -725,7 +711,7 @@ def withdraw_application(application_id: int) -> View:
     if not policies.can_withdraw_application(current_user, application):
         abort(403)
     form = WithdrawForm(data={"version_id": application.version_id})
-    if form.validate_on_submit() and _commit_or_error(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: services.withdraw_application(
             current_user, application, reason=form.reason.data or "", version_id=form.seen_version

@@ -22,8 +22,8 @@ from portal.applications.models import (
     ApplicationStatus,
     Outcome,
 )
-from portal.applications.views.applicant import _commit_or_error
 from portal.core.dates import today_in_england
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 
 View = str | Response | tuple[str, int]
@@ -131,7 +131,7 @@ def edit_score(allocation_id: int, competency_id: int) -> View:
         form.level.label.text = "Agreed level"
         form.rationale.label.text = "Why this is the agreed level"
     if form.validate_on_submit():
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: assessment.save_score(
                 current_user,
@@ -185,7 +185,7 @@ def submit_assessment(allocation_id: int) -> View:
             "How you weighed the two assessments. Administrators read this with the scores."
         )
     if form.validate_on_submit():
-        if _commit_or_error(
+        if commit_or_show_error(
             form,
             lambda: assessment.submit_assessment(
                 current_user,
@@ -228,7 +228,7 @@ def request_information(allocation_id: int) -> View:
         flash("You cannot ask the applicant for information now.")
         return _to_allocation(allocation)
     form = InformationRequestForm()
-    if form.validate_on_submit() and _commit_or_error(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: assessment.request_information(
             current_user, allocation, question=form.question.data or ""

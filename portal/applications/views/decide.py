@@ -3,11 +3,8 @@ involved before hears the appeal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.applications import accreditation_queries, bp, decisions, queries
@@ -19,10 +16,8 @@ from portal.applications.models import (
     Outcome,
 )
 from portal.core.dates import today_in_england
-from portal.core.errors import DomainError
-from portal.core.forms import apply_domain_error
+from portal.core.forms import apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission
-from portal.extensions import db
 from portal.framework.models import Competency
 
 View = str | Response | tuple[str, int]
@@ -55,17 +50,6 @@ def _decision_input(form: DecisionForm) -> decisions.DecisionInput:
     )
 
 
-def _run(form: FlaskForm, action: Callable[[], object]) -> bool:
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        apply_domain_error(form, exc.message, exc.field)
-        return False
-    db.session.commit()
-    return True
-
-
 @bp.route("/admin/applications/<int:application_id>/decision", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_APPLICATIONS)
 def record_decision(application_id: int) -> View:
@@ -79,7 +63,7 @@ def record_decision(application_id: int) -> View:
     if (
         not involved
         and form.validate_on_submit()
-        and _run(
+        and commit_or_show_error(
             form,
             lambda: decisions.record_decision(
                 current_user,
@@ -116,7 +100,7 @@ def lodge_appeal(application_id: int) -> View:
     ):
         abort(404)
     form = AppealForm()
-    if form.validate_on_submit() and _run(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: decisions.lodge_appeal(
             current_user, application, grounds=form.grounds.data or "", today=today_in_england()
@@ -146,7 +130,7 @@ def hear_appeal(application_id: int) -> View:
         outcome = AppealOutcome(form.appeal_outcome.data)
         if outcome is AppealOutcome.UPHELD and not form.outcome.data:
             apply_domain_error(form, "Select the new decision", "outcome")
-        elif _run(
+        elif commit_or_show_error(
             form,
             lambda: decisions.hear_appeal(
                 current_user,

@@ -9,8 +9,8 @@ from werkzeug.wrappers import Response
 from portal.applications import assessment, bp, policies, queries
 from portal.applications import assessment_queries as aq
 from portal.applications.assessment_forms import InformationResponseForm
-from portal.applications.views.applicant import _commit_or_error
 from portal.core.dates import today_in_england
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 
 View = str | Response | tuple[str, int]
@@ -35,7 +35,7 @@ def answer_information_request(application_id: int, request_id: int) -> View:
         flash("You have already answered this request.")
         return redirect(back)
     form = InformationResponseForm()
-    if form.validate_on_submit() and _commit_or_error(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: assessment.answer_information_request(
             current_user, info_request, response=form.response.data or "", today=today_in_england()

@@ -14,12 +14,12 @@ from portal.applications import bp, renewal
 from portal.applications.forms import CompletedReviewForm, RenewalStatementForm
 from portal.applications.models import Application
 from portal.applications.views.applicant import (
-    _commit_or_error,
     _load_draft,
     _section,
     _submitted_redirect,
 )
 from portal.core.dates import today_in_england
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.organisations import queries as organisation_queries
 
@@ -34,7 +34,7 @@ def start_renewal() -> View:
     form = FlaskForm()
     if record is not None and form.validate_on_submit():
         made: list[Application] = []
-        if _commit_or_error(
+        if commit_or_show_error(
             form, lambda: made.append(renewal.start_renewal(current_user, record, today=today))
         ):
             return redirect(url_for("applications.show_application", application_id=made[0].id))
@@ -84,7 +84,7 @@ def list_completed_reviews(application_id: int) -> View:
             ),
             None,
         )
-        if partnership is not None and _commit_or_error(
+        if partnership is not None and commit_or_show_error(
             form,
             lambda: renewal.add_completed_review(
                 current_user,
@@ -119,7 +119,7 @@ def remove_completed_review(application_id: int, index: int) -> View:
     if (back := _submitted_redirect(application)) is not None:
         return back
     form = FlaskForm()
-    if form.validate_on_submit() and _commit_or_error(
+    if form.validate_on_submit() and commit_or_show_error(
         form, lambda: renewal.remove_completed_review(current_user, application, index)
     ):
         flash("Removed the review.", "success")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.peer_qa import bp, policies, queries, services
 from portal.peer_qa.forms import assessment_form
 from portal.peer_qa.models import Confidence, PeerAssessment
-from portal.peer_qa.views.common import View, analysis_labels, run
+from portal.peer_qa.views.common import View, analysis_labels
 from portal.register import reference as register_reference
 
 
@@ -78,7 +79,7 @@ def score_review(assessment_id: int) -> View:
             if form.submit_assessment.data:
                 services.submit_assessment(current_user, assessment)
 
-        if run(form, save):
+        if commit_or_show_error(form, save):
             flash(
                 "Assessment submitted." if form.submit_assessment.data else "Assessment saved.",
                 "success",

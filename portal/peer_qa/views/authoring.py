@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal.core.dates import today_in_england
 from portal.core.errors import DomainError
-from portal.core.forms import ActionForm, apply_domain_error
+from portal.core.forms import ActionForm, apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
 from portal.core.uploads import EXTENSIONS, send_stored
 from portal.extensions import db
@@ -25,7 +25,7 @@ from portal.peer_qa.forms import (
     SubmitReviewForm,
 )
 from portal.peer_qa.models import QaReview, QaStatus, ReviewType
-from portal.peer_qa.views.common import View, analysis_labels, run, store
+from portal.peer_qa.views.common import View, analysis_labels, store
 from portal.register import reference as register_reference
 
 
@@ -136,7 +136,7 @@ def edit_details(review_id: int) -> View:
             )
         elif published_on is None:
             apply_domain_error(form, "Enter the date the review was published", "published_on")
-        elif run(
+        elif commit_or_show_error(
             form,
             lambda: services.save_details(
                 current_user,
@@ -168,7 +168,7 @@ def edit_report(review_id: int) -> View:
         had = len(review.recommendations)
         replaced: list[str | None] = []
         try:
-            saved = run(
+            saved = commit_or_show_error(
                 form,
                 lambda: replaced.append(
                     services.attach_report(current_user, review, upload.stream, files)
@@ -250,9 +250,11 @@ def edit_recommendations(review_id: int) -> View:
     form = RecommendationForm()
     confirm = ConfirmRecommendationsForm(prefix="confirm")
     if confirm.confirm.data and confirm.validate_on_submit():
-        if run(form, lambda: services.confirm_recommendations(current_user, review)):
+        if commit_or_show_error(
+            form, lambda: services.confirm_recommendations(current_user, review)
+        ):
             return redirect(url_for("peer_qa.show_review", review_id=review.id))
-    elif form.validate_on_submit() and run(
+    elif form.validate_on_submit() and commit_or_show_error(
         form, lambda: services.add_recommendation(current_user, review, form.text.data)
     ):
         return redirect(url_for("peer_qa.edit_recommendations", review_id=review.id))
@@ -275,7 +277,7 @@ def edit_recommendation(review_id: int, index: int) -> View:
         abort(404)
     form = RecommendationForm(data={"text": review.recommendations[index - 1]})
     form.submit.label.text = "Save recommendation"
-    if form.validate_on_submit() and run(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: services.change_recommendation(current_user, review, index - 1, form.text.data),
     ):
@@ -332,7 +334,7 @@ def edit_involvement(review_id: int) -> View:
             for group in queries.INVOLVEMENT_GROUPS
         }
         answers["practitioner_support"] = form.practitioner_support.data
-        if run(
+        if commit_or_show_error(
             form,
             lambda: services.save_involvement(
                 current_user, review, answers, version_id=form.version()
@@ -358,7 +360,7 @@ def check_review(review_id: int) -> View:
         return redirect(url_for("peer_qa.show_review", review_id=review.id))
     warnings = queries.personal_data_in(review)
     form = SubmitReviewForm()
-    if form.validate_on_submit() and run(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: services.submit_review(
             current_user,
@@ -386,7 +388,7 @@ def respond_to_feedback(review_id: int) -> View:
     if review.status is not QaStatus.COMPLETED:
         return redirect(url_for("peer_qa.show_review", review_id=review.id))
     form = ResponseForm()
-    if form.validate_on_submit() and run(
+    if form.validate_on_submit() and commit_or_show_error(
         form, lambda: services.respond_to_feedback(current_user, review, form.response.data)
     ):
         flash("Your response has been sent to the QA lead.", "success")

@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from portal.auth.models import User
 from portal.core.dates import today_in_england
-from portal.core.forms import apply_domain_error
+from portal.core.forms import apply_domain_error, commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.extensions import db
 from portal.peer_qa import bp, queries, services
-from portal.peer_qa.forms import AllocateForm, moderation_form
+from portal.peer_qa.forms import AllocateForm, ReplacePeerForm, moderation_form
 from portal.peer_qa.models import QaReview, QaStatus
-from portal.peer_qa.views.common import View, run
+from portal.peer_qa.views.common import View
 from portal.register import reference as register_reference
 
 
@@ -71,7 +71,7 @@ def allocate_peers(review_id: int) -> View:
             apply_domain_error(form, "Select the first peer assessor", "first")
         elif second is None:
             apply_domain_error(form, "Select the second peer assessor", "second")
-        elif run(
+        elif commit_or_show_error(
             form,
             lambda: services.allocate_peers(current_user, review, first, second, today=today),
         ):
@@ -79,6 +79,53 @@ def allocate_peers(review_id: int) -> View:
             return redirect(url_for("peer_qa.manage_review", review_id=review.id))
     return render_template(
         "peer_qa/allocate_peers.html", review=review, form=form, candidates=found
+    )
+
+
+@bp.route(
+    "/manage/<int:review_id>/assessments/<int:assessment_id>/replace", methods=["GET", "POST"]
+)
+@require_permission(Permission.MANAGE_PEER_QA)
+def replace_peer(review_id: int, assessment_id: int) -> View:
+    review = _load(review_id)
+    assessment = next((a for a in queries.assessments_of(review.id) if a.id == assessment_id), None)
+    if assessment is None:
+        abort(404)
+    if review.status is not QaStatus.IN_ASSESSMENT or assessment.submitted_at is not None:
+        flash("That assessment is not under way: nobody needs replacing.")
+        return redirect(url_for("peer_qa.manage_review", review_id=review.id))
+    today = today_in_england()
+    found = queries.candidates(review, today=today)
+    on_it = {a.assessor_id for a in queries.assessments_of(review.id)}
+    form = ReplacePeerForm(data={"version_id": str(assessment.version_id)})
+    form.replacement.choices = [(0, "Select a peer assessor")] + [
+        (c.user.id, f"{c.user.name} ({c.load} open)")
+        for c in found.suggested
+        if c.user.id not in on_it
+    ]
+    if form.validate_on_submit():
+        replacement = db.session.get(User, form.replacement.data)
+        if replacement is None:
+            apply_domain_error(form, "Select who takes over", "replacement")
+        elif commit_or_show_error(
+            form,
+            lambda: services.replace_peer(
+                current_user,
+                assessment,
+                replacement,
+                reason=form.reason.data or "",
+                today=today,
+                version_id=form.seen_version,
+            ),
+        ):
+            flash(f"{replacement.name} takes over the assessment. Both were emailed.", "success")
+            return redirect(url_for("peer_qa.manage_review", review_id=review.id))
+    return render_template(
+        "peer_qa/replace_peer.html",
+        review=review,
+        assessment=assessment,
+        form=form,
+        candidates=found,
     )
 
 
@@ -94,7 +141,7 @@ def moderate_review(review_id: int) -> View:
     counted = [m for m in markers if m.counts]
     assessments = queries.assessments_of(review.id)
     form = moderation_form(review.rubric, counted)()
-    if form.validate_on_submit() and run(
+    if form.validate_on_submit() and commit_or_show_error(
         form,
         lambda: services.moderate(
             current_user,
