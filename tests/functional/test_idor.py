@@ -664,7 +664,8 @@ def _refused(response: TestResponse, row: Row) -> bool:
 def _try(
     client: FlaskClient, method: str, url: str, row: Row, world: World, token: str
 ) -> list[str]:
-    before = _snapshot()
+    # A GET changing anything is the access matrix's to find; here every POST is watched.
+    before = _snapshot() if method == "POST" else None
     if method == "GET":
         response = client.get(url)
     else:
@@ -677,9 +678,8 @@ def _try(
     shown = [secret for secret in world.secrets if secret in body]
     if shown:
         problems.append(f"{method} {url} shows {shown}")
-    if _snapshot() != before:
+    if before is not None and _snapshot() != before:
         problems.append(f"{method} {url} changed the database")
-        db.session.rollback()
     return problems
 
 
@@ -723,7 +723,7 @@ def test_no_one_reaches_an_object_of_someone_with_the_same_role(app, world_name)
                                 for problem in _try(client, method, tried_url, row, world, token)
                             ]
     assert tried >= len(rows)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_every_endpoint_with_a_parameter_is_listed(app):
