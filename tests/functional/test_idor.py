@@ -242,6 +242,26 @@ NOT_OWNED: dict[str, str] = {
     "auth.provider_callback": "the name of an identity provider",
 }
 
+# The pages that list a user's own things: an intruder's must show nothing of A's either.
+LISTS: dict[str, tuple[str, ...]] = {
+    APPLICANT: ("/dashboard", "/applications"),
+    ASSESSOR: ("/dashboard", "/assessments", "/cpd/audit/assessments", "/peer-qa/assessments"),
+    REVIEWER: (
+        "/dashboard",
+        "/applications",
+        "/cpd",
+        "/cpd/feedback",
+        "/cpd/export/print",
+        "/cpd/export.csv",
+        "/peer-qa/reviews",
+        "/register/my-entry",
+        "/register/requests",
+        "/mentoring",
+        "/credentials",
+    ),
+    COMMISSIONER: ("/dashboard", "/register/shortlist"),
+}
+
 # Parameters naming a child of the object named before it in the URL.
 CHILDREN = {"interest_id", "sample_id", "evidence_id", "request_id"}
 
@@ -722,6 +742,15 @@ def test_no_one_reaches_an_object_of_someone_with_the_same_role(app, world_name)
                                 f"as {who}: {problem}"
                                 for problem in _try(client, method, tried_url, row, world, token)
                             ]
+    for who in sorted({who for row in rows.values() for who in row.intruders}):
+        client = _client_for(app, world.people[who])
+        for url in LISTS[who]:
+            response = client.get(url)
+            body = response.get_data(as_text=True)
+            if response.status_code != 200:
+                problems.append(f"as {who}: their own {url}: {response.status_code}")
+            if shown := [secret for secret in world.secrets if secret in body]:
+                problems.append(f"as {who}: their own {url} shows {shown}")
     assert tried >= len(rows)
     assert problems == [], "\n".join(problems)
 
