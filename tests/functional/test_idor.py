@@ -611,11 +611,20 @@ def _shortlist() -> World:
     owner = make_user(roles=[Role.COMMISSIONER], organisation=make_organisation())
     commissioning.add_to_shortlist(owner, reviewer.user_id)
     message = _marked("Could you lead our invented review?")
-    commissioning.request_availability(
+    request = commissioning.request_availability(
         owner, reviewer.user_id, review_type=ReviewType.LCSPR, wanted_from=None, message=message
     )
+    note = _marked("Yes, from the spring")
+    commissioning.answer_request(
+        reviewer.user,
+        request,
+        available=True,
+        can_start_on=today_in_england() + timedelta(days=60),
+        note=note,
+        version_id=request.version_id,
+    )
     db.session.commit()
-    world = World(values={"reviewer_id": reviewer.user_id}, secrets=[message])
+    world = World(values={"reviewer_id": reviewer.user_id}, secrets=[message, note])
     world.people = {
         "owner": owner,
         COMMISSIONER: make_user(roles=[Role.COMMISSIONER], organisation=make_organisation()),
@@ -764,3 +773,27 @@ def test_every_endpoint_with_a_parameter_is_listed(app):
 
 def test_every_world_is_used():
     assert {row.world for row in ROWS.values()} == set(WORLDS)
+
+
+def test_a_partnership_shortlisting_the_same_reviewer_sees_none_of_anothers_requests(app):
+    """The shortlist's pages are keyed by the reviewer, whom both partnerships may shortlist:
+    each sees its own request and commissions only."""
+    from portal.register import commissioning
+
+    world = _shortlist()
+    reviewer_id = world.values["reviewer_id"]
+    mine = _client_for(app, world.people["owner"]).get(SHORTLIST).get_data(as_text=True)
+    assert world.secrets[1] in mine  # the reviewer's answer, to the partnership that asked
+    other = world.people[COMMISSIONER]
+    commissioning.add_to_shortlist(other, reviewer_id)
+    db.session.commit()
+    client = _client_for(app, other)
+    for url in (
+        SHORTLIST,
+        f"{SHORTLIST}/{reviewer_id}/request-availability",
+        f"{SHORTLIST}/{reviewer_id}/commission",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert [secret for secret in world.secrets if secret in body] == [], url
