@@ -6,10 +6,11 @@ it is tried in (`WORLDS`: built for an owner A), who may open it there (A gets 2
 so the check is not vacuous) and who may not (B, with the same role as A: another applicant,
 another assessor not allocated, another reviewer, a commissioner of another partnership).
 B's GET and B's POST (with a valid CSRF token and plausible answers) must be refused with a
-403 or 404 (or sent back to B's own page, where the route looks only among B's own things),
-must show nothing of A's, and must change nothing in the database. Where a URL names a parent
-and a child (an application and its work sample, an entry and its evidence), B also tries A's
-child under B's own parent.
+403 or 404 (or sent back to B's own page, where the route looks only among B's own things) and
+show nothing of A's, and the POST must change nothing in the database. Where a URL names a
+parent and a child (an application and its work sample, an entry and its evidence), B also
+tries A's child under B's own parent. B's own lists (the dashboard, their applications, CPD
+log, reviews, requests, shortlist) show nothing of A's either.
 
 Endpoints whose parameter names no one's own object (an administrator's view of everyone, a
 public page, a one-time link) are listed in `NOT_OWNED` with the reason; a new endpoint with a
@@ -325,8 +326,9 @@ def _applicant(world: World, key: str, name: str, **kwargs: Any) -> Any:
     return application
 
 
-def _work_sample_file(sample: Any) -> None:
-    path = UploadStore(current_app.config["UPLOAD_DIR"]).path_of(sample.storage_key)
+def _store_file(stored: Any) -> None:
+    """A file in the upload store for a work sample or evidence, to download."""
+    path = UploadStore(current_app.config["UPLOAD_DIR"]).path_of(stored.storage_key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pdf_bytes())
 
@@ -386,7 +388,7 @@ def _assessed() -> World:
         (APPLICANT, "Ivor Intruder", ASSESSOR),
     ):
         application = _applicant(world, key, name, status=ApplicationStatus.IN_ASSESSMENT)
-        _work_sample_file(application.work_samples[0])
+        _store_file(application.work_samples[0])
         assessor = make_user(name=_marked("Assessor"), roles=[Role.ASSESSOR])
         world.people[assessor_key] = assessor
         allocation = _allocate(application, assessor)
@@ -462,7 +464,7 @@ def _evidence(entry: Any) -> CpdEvidence:
     )
     db.session.add(evidence)
     db.session.commit()
-    _work_sample_file(evidence)
+    _store_file(evidence)
     return evidence
 
 
