@@ -101,6 +101,8 @@ class Row:
 
 
 APPLICANT, ASSESSOR, REVIEWER, COMMISSIONER = "applicant", "assessor", "reviewer", "commissioner"
+# The other assessor of the same application or review: sees it by right, never A's scoring.
+CO_ASSESSOR = "co_assessor"
 QA_DRAFT = {"review_id": "draft_id"}  # the author's forms are for a draft
 
 # fmt: off
@@ -128,10 +130,10 @@ ROWS: dict[str, Row] = {
     "applications.withdraw_application":  Row("assessed", "owner", (APPLICANT, ASSESSOR)),
     "applications.download_work_sample":  Row("assessed", "owner", (APPLICANT, ASSESSOR)),
     "applications.answer_information_request": Row("assessed", "owner", (APPLICANT, ASSESSOR)),
-    "applications.show_assessment":       Row("assessed", "allocated", (ASSESSOR,)),
-    "applications.edit_score":            Row("assessed", "allocated", (ASSESSOR,)),
-    "applications.submit_assessment":     Row("assessed", "allocated", (ASSESSOR,)),
-    "applications.request_information":   Row("assessed", "allocated", (ASSESSOR,)),
+    "applications.show_assessment":       Row("assessed", "allocated", (ASSESSOR, CO_ASSESSOR)),
+    "applications.edit_score":            Row("assessed", "allocated", (ASSESSOR, CO_ASSESSOR)),
+    "applications.submit_assessment":     Row("assessed", "allocated", (ASSESSOR, CO_ASSESSOR)),
+    "applications.request_information":   Row("assessed", "allocated", (ASSESSOR, CO_ASSESSOR)),
     "applications.lodge_appeal":          Row("decided", "owner", (APPLICANT,)),
     # A renewal: another accredited reviewer.
     "applications.show_cpd_record":       Row("renewal", "owner", (REVIEWER,)),
@@ -172,7 +174,7 @@ ROWS: dict[str, Row] = {
     "peer_qa.respond_to_feedback":        Row("qa", "owner", (REVIEWER,),
                                               use={"review_id": "completed_id"}),
     "peer_qa.download_report":            Row("qa", "allocated", (REVIEWER, ASSESSOR)),
-    "peer_qa.score_review":               Row("qa", "allocated", (ASSESSOR,)),
+    "peer_qa.score_review":               Row("qa", "allocated", (ASSESSOR, CO_ASSESSOR)),
     # The register: the reviewer asked; a partnership's shortlist, which another partnership's
     # commissioner reaches only as their own (where the reviewer is not).
     "register.answer_request":            Row("asked", "owner", (REVIEWER,)),
@@ -243,7 +245,8 @@ NOT_OWNED: dict[str, str] = {
     "auth.provider_callback": "the name of an identity provider",
 }
 
-# The pages that list a user's own things: an intruder's must show nothing of A's either.
+# The pages that list a user's own things: an intruder's must show nothing of A's either. (A
+# co-assessor's lists show the application or review they share with A by right.)
 LISTS: dict[str, tuple[str, ...]] = {
     APPLICANT: ("/dashboard", "/applications"),
     ASSESSOR: ("/dashboard", "/assessments", "/cpd/audit/assessments", "/peer-qa/assessments"),
@@ -405,9 +408,38 @@ def _assessed() -> World:
         if key == "owner":
             world.values = values
             world.secrets += [application.full_name, request.question]
+            world.secrets.append(_scored(allocation))
+            world.people[CO_ASSESSOR] = make_user(roles=[Role.ASSESSOR])
+            db.session.add(
+                Allocation(
+                    application=application,
+                    assessor=world.people[CO_ASSESSOR],
+                    purpose=AllocationPurpose.ASSESSMENT,
+                    due_on=allocation.due_on,
+                )
+            )
+            db.session.commit()
         else:
             world.theirs[APPLICANT] = world.theirs[ASSESSOR] = values
     return world
+
+
+def _scored(allocation: Allocation) -> str:
+    """A's score on one competency, with reasons only A may read until the scores are agreed."""
+    from portal.applications import assessment, queries
+
+    rationale = _marked("Olwen's evidence is thin on analysis")
+    competency = queries.competencies(allocation.application.framework_id)[0]
+    assessment.save_score(
+        allocation.assessor,
+        allocation,
+        competency,
+        level=2,
+        rationale=rationale,
+        version_id=allocation.version_id,
+    )
+    db.session.commit()
+    return rationale
 
 
 def _decided() -> World:
@@ -585,7 +617,10 @@ def _qa() -> World:
         }
         if key == "owner":
             world.values = values
-            world.secrets += [author.name, title, recommendation]
+            assessment.summary_for_author = _marked("The analysis needs more on the family")
+            world.secrets += [author.name, title, recommendation, assessment.summary_for_author]
+            world.people[CO_ASSESSOR] = make_peer_assessor()
+            make_peer_assessment(review, assessor=world.people[CO_ASSESSOR], submitted=False)
         else:
             world.theirs[REVIEWER] = world.theirs[ASSESSOR] = values
     return world
@@ -755,7 +790,7 @@ def test_no_one_reaches_an_object_of_someone_with_the_same_role(app, world_name)
                             ]
     for who in sorted({who for row in rows.values() for who in row.intruders}):
         client = _client_for(app, world.people[who])
-        for url in LISTS[who]:
+        for url in LISTS.get(who, ()):
             response = client.get(url)
             body = response.get_data(as_text=True)
             if response.status_code != 200:
