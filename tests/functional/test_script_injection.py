@@ -7,7 +7,9 @@ either filled by a case below with a script and an attribute-breaking payload of
 listed in `NOT_SHOWN` with the reason. A case submits through the real form, then returns the
 pages that show the answer; each page must hold the payload escaped, and each field's payload
 must be found (escaped) on at least one of them, so a case cannot pass by reading nothing.
-A static check keeps autoescaping on for every template and `|safe` and `Markup` off user data.
+Text that arrives in files (file names, an imported CSV, a report's recommendations) is tried
+the same way. A static check keeps autoescaping on for every template and `|safe`, `Markup`
+and raw `html` macro parameters off what people type.
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ def payload(tag: str) -> str:
     return f'<script>alert({tag})</script>"><img src=x onerror=alert({tag})>'
 
 
-def escaped(tag: str) -> str:
-    return f"&lt;script&gt;alert({tag})&lt;/script&gt;"
+def escaped(tag: str) -> tuple[str, str]:
+    """Either half, escaped (a file name keeps only what follows its last slash)."""
+    return f"&lt;script&gt;alert({tag})&lt;/script&gt;", f"&lt;img src=x onerror=alert({tag})&gt;"
 
 
 RAW = ("<script>alert(", "<img src=x onerror")
@@ -869,6 +872,66 @@ def qa_assessment_moderation_and_response(client: FlaskClient, typed: Typed) -> 
     return [*reads, client.get(manage)]
 
 
+# --- free text that comes in files ---------------------------------------------------------
+
+# Not form fields, but typed by someone all the same: file names, and the cells of a CSV file.
+FROM_FILES = "from a file: "
+
+
+@case(
+    f"{FROM_FILES}the name of a work sample's file",
+    f"{FROM_FILES}the name of a CPD evidence file",
+)
+def file_names(client: FlaskClient, typed: Typed) -> list[TestResponse]:
+    _application, base = _draft(client)
+    # A quote would end the file name in the upload's header: the attribute break stays out.
+    sample = typed(f"{FROM_FILES}the name of a work sample's file").rsplit('">', 1)[1]
+    saved(
+        send(
+            client,
+            f"{base}/work-samples",
+            {"title": "Invented sample", "file": (io.BytesIO(pdf_bytes()), f"{sample}.pdf")},
+        )
+    )
+    reads = [client.get(f"{base}/work-samples"), client.get(f"{base}/check-answers")]
+    record = _reviewer(client, starts_on=TODAY - timedelta(days=30))
+    entry = make_cpd_entry(record, on=TODAY)
+    evidence = typed(f"{FROM_FILES}the name of a CPD evidence file").rsplit('">', 1)[1]
+    url = f"/cpd/activities/{entry.id}/evidence"
+    saved(send(client, url, {"file": (io.BytesIO(pdf_bytes()), f"{evidence}.pdf")}))
+    return [*reads, client.get(url), client.get(f"/cpd/activities/{entry.id}")]
+
+
+@case(f"{FROM_FILES}a CPD activity's title in an imported CSV file")
+def cpd_import(client: FlaskClient, typed: Typed) -> list[TestResponse]:
+    from tests.factories import make_cpd_requirements
+    from tests.functional.test_cpd_import_export_pages import csv_of
+
+    make_cpd_requirements()
+    _reviewer(client, starts_on=TODAY - timedelta(days=60))
+    title = typed(f"{FROM_FILES}a CPD activity's title in an imported CSV file")
+    content = csv_of({"title": title}, {"title": title, "starts_on": "2026-13-40"})
+    saved(send(client, "/cpd/import", {"file": (io.BytesIO(content), "activities.csv")}))
+    reads = [client.get("/cpd/import/check")]
+    saved(send(client, "/cpd/import/check", {}))
+    return [*reads, client.get("/cpd")]
+
+
+@case(f"{FROM_FILES}a recommendation read out of an uploaded review report")
+def qa_report(client: FlaskClient, typed: Typed) -> list[TestResponse]:
+    from tests.files import docx_bytes
+
+    make_rubric()
+    _reviewer(client)
+    base = saved(send(client, "/peer-qa/reviews/new", {}, form_page="/peer-qa/reviews")).headers[
+        "Location"
+    ]
+    text = typed(f"{FROM_FILES}a recommendation read out of an uploaded review report")
+    report = docx_bytes(paragraphs=["Recommendations", f"1. The partnership should {text}"])
+    saved(send(client, f"{base}/report", {"report": (io.BytesIO(report), "report.docx")}))
+    return [client.get(f"{base}/recommendations"), client.get(f"{base}/analysis")]
+
+
 # --- accounts and administration ----------------------------------------------------------
 
 
@@ -1140,7 +1203,9 @@ def test_script_typed_into_a_field_is_shown_only_as_text(client, name):
             assert raw not in body, f"{response.request.path} shows {raw!r} unescaped"
         bodies.append(body)
     missing = [
-        field for field, tag in typed.tags.items() if not any(escaped(tag) in b for b in bodies)
+        field
+        for field, tag in typed.tags.items()
+        if not any(shown in body for body in bodies for shown in escaped(tag))
     ]
     assert missing == [], "no page read shows these fields back"
 
@@ -1193,7 +1258,12 @@ def free_text_fields() -> set[str]:
 
 
 def test_every_free_text_field_is_tried_or_said_not_to_be_shown(app):
-    covered = {field for fields, _ in CASES.values() for field in fields}
+    covered = {
+        field
+        for fields, _ in CASES.values()
+        for field in fields
+        if not field.startswith(FROM_FILES)
+    }
     fields = free_text_fields()
     assert fields - covered - set(NOT_SHOWN) == set(), "add a case, or say why it is not shown"
     assert (covered | set(NOT_SHOWN)) - fields == set(), "these fields are gone"
