@@ -932,6 +932,18 @@ def qa_report(client: FlaskClient, typed: Typed) -> list[TestResponse]:
     return [client.get(f"{base}/recommendations"), client.get(f"{base}/analysis")]
 
 
+@case(f"{FROM_FILES}a partnership code in a notifications CSV file")
+def notifications_import(client: FlaskClient, typed: Typed) -> list[TestResponse]:
+    from tests.functional.test_reporting_pages import notifications_file
+
+    _as(client, Role.ANALYST)
+    code = typed(f"{FROM_FILES}a partnership code in a notifications CSV file")
+    content = notifications_file([code, "2026-01", "3"])
+    page = "/reports/notifications/upload"
+    saved(send(client, page, {"file": (io.BytesIO(content), "notifications.csv")}))
+    return [client.get("/reports/notifications/check")]
+
+
 # --- accounts and administration ----------------------------------------------------------
 
 
