@@ -33,11 +33,14 @@ def can_submit_audit(user: Person, selection: CpdAuditSelection) -> bool:
 
 
 def can_read_audit(user: Person, selection: CpdAuditSelection) -> bool:
-    """The assessors allocated to it and the administrators; never another assessor."""
-    return user.id in (
+    """The assessors allocated to it, while they hold a role that assesses CPD, and the
+    administrators; never another assessor, nor one whose role has been taken away."""
+    if user.has_permission(Permission.MANAGE_CPD):
+        return True
+    return user.has_permission(Permission.ASSESS_CPD) and user.id in (
         selection.first_assessor_id,
         selection.second_assessor_id,
-    ) or user.has_permission(Permission.MANAGE_CPD)
+    )
 
 
 def can_see_first_review(user: Person, selection: CpdAuditSelection) -> bool:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from portal.applications.models import AccreditationStatus
+from portal.auth import services as auth_services
 from portal.auth.models import RoleGrant
 from portal.core.dates import today_in_england
 from portal.core.permissions import Role
@@ -413,3 +414,19 @@ def test_emails_carry_the_submission_link(app, inbox, admin, record):
     message = inbox.wait_for(record.user.email, "selected for audit")
     body = io.StringIO(message.get_payload(decode=True).decode()).read()
     assert f"/cpd/audit/records/{selection.id}/submit" in body
+
+
+def test_an_assessor_whose_role_is_removed_no_longer_reads_the_record(client, admin, record):
+    """Allocation alone is not enough: reading a record and its evidence needs the role too,
+    as it does for applications and peer QA reviews."""
+    selection, assessor = _allocated(admin, record)
+    evidence = db.session.query(CpdEvidence).one()
+    urls = [
+        f"/cpd/audit/records/{selection.id}",
+        f"/cpd/audit/records/{selection.id}/evidence/{evidence.id}",
+    ]
+    sign_in_as(client, assessor)
+    assert [client.get(url).status_code for url in urls] == [200, 200]
+    auth_services.revoke_role(admin, assessor, Role.ASSESSOR)
+    db.session.commit()
+    assert [client.get(url).status_code for url in urls] == [403, 403]
