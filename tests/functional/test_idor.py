@@ -198,6 +198,7 @@ NOT_OWNED: dict[str, str] = {
     "admin.reset_two_factor": ADMINS,
     "privacy.export_personal_data": ADMINS,
     "privacy.download_personal_data": ADMINS,
+    "privacy.close_personal_account": ADMINS,
     "api_clients.revoke_client": ADMINS,
     "organisations.show_organisation": ADMINS,
     "organisations.edit_agency_partnerships": ADMINS,
@@ -209,6 +210,7 @@ NOT_OWNED: dict[str, str] = {
     "framework.retire_framework": ADMINS,
     "applications.allocate_assessors": ADMINS,
     "applications.allocate_moderator": ADMINS,
+    "applications.replace_assessor": ADMINS,
     "applications.record_decision": ADMINS,
     "applications.hear_appeal": ADMINS,
     "applications.show_accreditation": ADMINS,
@@ -222,12 +224,17 @@ NOT_OWNED: dict[str, str] = {
     "cpd.decide_audit_proposal": ADMINS,
     "cpd.show_reviewer_record": ADMINS,
     "reporting.edit_response": ADMINS,
+    "reporting.edit_finding": "findings are the panel's, kept by every QA lead and administrator "
+    "alike: none owns one",
+    "reporting.remove_finding": "findings are the panel's, kept by every QA lead and "
+    "administrator alike: none owns one",
     "reporting.show_national_recommendation": "published recommendations, read by every "
     "analyst and administrator alike",
     "applications.assessor_feedback": "QA leads calibrate every assessor: no QA lead owns one",
     "applications.rate_feedback": "QA leads calibrate every assessor: no QA lead owns one",
     "peer_qa.manage_review": "QA leads manage every review: no QA lead owns one",
     "peer_qa.allocate_peers": "QA leads manage every review: no QA lead owns one",
+    "peer_qa.replace_peer": "QA leads manage every review: no QA lead owns one",
     "peer_qa.moderate_review": "QA leads manage every review: no QA lead owns one",
     "peer_qa.show_rubric": "the rubric every assessor scores against, not anyone's own",
     "register.show_entry": "the public register",

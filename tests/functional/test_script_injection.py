@@ -770,6 +770,45 @@ def cpd_audit_proposal(client: FlaskClient, typed: Typed) -> list[TestResponse]:
     return [client.get(base), client.get(f"/cpd/audit/{selection.cycle_id}")]
 
 
+@case(
+    "applications.assessment_forms.ReplaceAssessorForm.reason",
+    "peer_qa.forms.ReplacePeerForm.reason",
+)
+def replacement_reasons(client: FlaskClient, typed: Typed) -> list[TestResponse]:
+    """Kept only in the audit log: the typed reason comes back in the form, with the error
+    for the person not chosen."""
+    from portal.applications import assessment as assessments
+    from portal.applications.models import ApplicationStatus
+    from tests.factories import make_peer_assessment, make_qa_review
+
+    admin = _as(client, Role.ADMINISTRATOR)
+    first, second, _spare = (make_user(roles=[Role.ASSESSOR]) for _ in range(3))
+    application = make_application(status=ApplicationStatus.SUBMITTED)
+    allocation, _ = assessments.allocate_assessors(admin, application, first, second, today=TODAY)
+    db.session.commit()
+    reads = [
+        send(
+            client,
+            f"/admin/applications/{application.id}/allocations/{allocation.id}/replace",
+            {
+                "replacement": "",
+                "reason": typed("applications.assessment_forms.ReplaceAssessorForm.reason"),
+            },
+        )
+    ]
+    _as(client, Role.QA_LEAD)
+    review = make_qa_review(status="in_assessment")
+    peer = make_peer_assessment(review, submitted=False)
+    reads.append(
+        send(
+            client,
+            f"/peer-qa/manage/{review.id}/assessments/{peer.id}/replace",
+            {"replacement": "0", "reason": typed("peer_qa.forms.ReplacePeerForm.reason")},
+        )
+    )
+    return reads
+
+
 # --- peer quality assurance ---------------------------------------------------------------
 
 INVOLVEMENT = "peer_qa.forms.InvolvementForm"
@@ -1225,7 +1264,10 @@ def test_script_typed_into_a_field_is_shown_only_as_text(client, name):
 # --- every free-text field has a case ------------------------------------------------------
 
 # Free-text fields no page shows back, with the reason.
-NOT_SHOWN: dict[str, str] = {}
+NOT_SHOWN: dict[str, str] = {
+    "privacy.forms.CloseAccountForm.reason": "kept only in the audit log's record of the "
+    "change, which no page shows; the form has no error that would show it again",
+}
 
 # Forms built at request time from the rubric: their fields, with markers' numbers as `*`.
 BUILT = ("peer_qa.forms.assessment_form", "peer_qa.forms.moderation_form")
