@@ -106,6 +106,7 @@ def test_the_shipped_rules_are_valid_and_every_rule_has_a_period():
         "sent_email",
         "failed_email",
         "unreferenced_uploads",
+        "ended_sessions",
     }
     assert RULES["closed_applications"].keep_for == Period(years=2)
 
