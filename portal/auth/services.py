@@ -404,8 +404,11 @@ def notify_new_browser(user: User, browser: str) -> None:
 
 
 def end_other_sessions(user: User) -> None:
-    """Every session of this account ends but the one `user` is using."""
+    """Every session of this account ends but the one `user` is using, which gets a new token
+    (in case it was its cookie that was copied); the caller sets the new cookie."""
     ended = sessions.end_all_sessions(user, sessions.ENDED_ELSEWHERE, keep=user.browser_session)
+    if user.browser_session is not None:
+        sessions.renew_token(user)
     record_event(
         user,
         "auth.other_sessions_ended",

@@ -49,6 +49,19 @@ def start_session(user: User, *, browser: str = "") -> str:
     return token
 
 
+def renew_token(user: User) -> str:
+    """A new token for the session `user` is in, same row (its time limit still counts from
+    sign-in): a copy of the old cookie stops working. The caller puts it in the cookie."""
+    browser_session = user.browser_session
+    if browser_session is None:
+        raise RuntimeError("no session to renew")
+    token = secrets.token_urlsafe(32)
+    browser_session.token_hash = _hash(token)
+    db.session.flush()
+    user.attach_session(browser_session, token)
+    return token
+
+
 def user_for_token(token: str) -> tuple[User, BrowserSession] | None:
     """The active account and open session row for a cookie's token, in one query."""
     if not token:

@@ -535,6 +535,7 @@ def sign_out_others() -> View:
     user: User = current_user._get_current_object()
     services.end_other_sessions(user)
     db.session.commit()
+    login_user(user)  # this browser's cookie now carries the session's new token
     flash("You are signed out everywhere else. You are still signed in here.", "success")
     return redirect(url_for("auth.account"))
 

@@ -58,14 +58,17 @@ def test_a_forged_known_browser_cookie_is_ignored(app):
 
 def test_signing_out_other_sessions_keeps_this_one(app):
     user = make_user()
-    here, there = app.test_client(), app.test_client()
+    here, there, copy = app.test_client(), app.test_client(), app.test_client()
     _sign_in(here, user)
     _sign_in(there, user)
     assert there.get("/account").status_code == 200
+    copy.set_cookie("portal_session", here.get_cookie("portal_session").value)
     response = submit(here, "/account/sign-out-others", {}, form_page="/account")
     assert response.headers["Location"] == "/account"
     assert here.get("/account").status_code == 200
     assert there.get("/account").status_code == 302
+    # This browser's session goes on under a new token: a copy of its old cookie is refused.
+    assert copy.get("/account").status_code == 302
     assert count(AuditEvent, AuditEvent.action == "auth.other_sessions_ended") == 1
     assert [row.end_reason for row in open_sessions(user)] == [None]
 
