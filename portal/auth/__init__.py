@@ -73,9 +73,12 @@ def init_app(app: Flask) -> None:
             expired = g.pop("expired_session", None)
             if expired is None:
                 return None
-            sessions.end_session(expired, sessions.expiry(expired, limits, now) or "")
+            reason = sessions.expiry(expired, limits, now) or sessions.TIMED_OUT
+            sessions.end_session(expired, reason)
             db.session.commit()
             session.clear()
+            if reason == sessions.TIME_LIMIT:
+                return redirect(url_for("auth.signed_out", limit=1))
             return redirect(url_for("auth.signed_out", idle=1))
         browser_session = current_user.browser_session
         if browser_session is not None and sessions.needs_touch(browser_session, now):

@@ -446,7 +446,12 @@ def sign_out() -> View:
 @bp.route("/signed-out")
 @public
 def signed_out() -> View:
-    return render_template("auth/signed_out.html", timed_out=request.args.get("idle") == "1")
+    return render_template(
+        "auth/signed_out.html",
+        timed_out=request.args.get("idle") == "1",
+        time_limit=request.args.get("limit") == "1",
+        hours=int(current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() // 3600),
+    )
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

@@ -158,8 +158,10 @@ def test_a_session_ends_after_12_hours_however_busy(client):
     row.created_at = utcnow() - timedelta(hours=12, minutes=1)
     db.session.commit()
     response = client.get("/account")
-    assert response.headers["Location"] == "/signed-out?idle=1"
+    assert response.headers["Location"] == "/signed-out?limit=1"
     assert row.end_reason == "reached its time limit"
+    page = page_checks(client.get("/signed-out?limit=1"), service_name=SERVICE_NAME)
+    assert page.h1.get_text(strip=True) == "You were signed out after 12 hours"
 
 
 def test_an_ended_session_row_signs_the_browser_out(client):
