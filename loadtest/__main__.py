@@ -89,6 +89,19 @@ def _warm_up(base: str) -> None:
                 response.read()
 
 
+def _server_cpu(pid: int) -> float:
+    """CPU seconds used so far by gunicorn and its workers."""
+    import psutil
+
+    master = psutil.Process(pid)
+    seconds = 0.0
+    for process in [master, *master.children(recursive=True)]:
+        with suppress(psutil.Error):
+            times = process.cpu_times()
+            seconds += times.user + times.system
+    return seconds
+
+
 def _stats(prefix: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Locust's CSV: the aggregated row and one row per named request."""
     rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_stats.csv").open()))
@@ -217,6 +230,8 @@ def _run(
         _wait_until_up(base)
         _warm_up(base)
         start_mark = time.time()
+        load_before = os.getloadavg()[0]
+        cpu_before = _server_cpu(started[0].pid)
         print(f"Running {users} users for {duration} s against {base} ...")
         subprocess.run(
             [
@@ -244,6 +259,8 @@ def _run(
             env=env,
             check=False,
         )
+        server_cpu = _server_cpu(started[0].pid) - cpu_before
+        load_after = os.getloadavg()[0]
     total, pages = _stats(work / "locust")
     writes = json.loads((work / "writes.json").read_text())
     # Locust's figures may miss a request still running as the run stopped; the users' own
@@ -270,6 +287,10 @@ def _run(
         "p95_ms": total.get("p95_ms", 0.0),
         "errors": total.get("failures", 0),
         "lost_writes": lost,
+        # What the server itself spent, whatever else the machine was doing: the figure that
+        # says whether two free cores would keep up, when the times are those of a busy machine.
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(total.get("requests", 0), 1)),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
         "pages": {
             name: {"median_ms": f["median_ms"], "p95_ms": f["p95_ms"], "errors": f["failures"]}
             for name, f in sorted(pages.items())
@@ -301,6 +322,10 @@ def _summary(
         f"{result['users']} users, {result['duration_s']} s: {result['requests']} requests, "
         f"{result['rps']} per second, p95 {result['p95_ms']:.0f} ms, "
         f"{result['errors']} errors, {result['lost_writes']} writes lost"
+    )
+    print(
+        f"The server used {result['server_cpu_ms_per_request']} ms of CPU a request; load average "
+        f"{result['load_average'][0]} at the start and {result['load_average'][1]} at the end."
     )
     for line in write_report:
         print(f"  {line}")
