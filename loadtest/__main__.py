@@ -102,6 +102,30 @@ def _server_cpu(pid: int) -> float:
     return seconds
 
 
+def _lines_so_far(folder: Path) -> dict[str, int]:
+    return {path.name: len(path.read_text().splitlines()) for path in folder.glob("*.tsv")}
+
+
+def _cpu_by_endpoint(folder: Path, *, skip: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Each endpoint's CPU a request in the server's own thread (loadtest/served.py): median
+    and 95th percentile in milliseconds, and how many requests; `skip` lines at the start of
+    each worker's file were written before the run."""
+    spent: dict[str, list[float]] = {}
+    for path in folder.glob("*.tsv"):
+        for line in path.read_text().splitlines()[skip.get(path.name, 0) :]:
+            name, _, ms = line.partition("\t")
+            spent.setdefault(name, []).append(float(ms))
+    figures = {}
+    for name, values in sorted(spent.items()):
+        values.sort()
+        figures[name] = {
+            "requests": len(values),
+            "median_ms": round(values[len(values) // 2], 1),
+            "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))], 1),
+        }
+    return figures
+
+
 def _stats(prefix: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Locust's CSV: the aggregated row and one row per named request."""
     rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_stats.csv").open()))
@@ -143,6 +167,7 @@ def main() -> int:
         "INSTANCE_PATH": str(work / "instance"),
         "LOADTEST_POPULATION": str(work / "population.json"),
         "LOADTEST_WRITES": str(work / "writes.json"),
+        "LOADTEST_CPU_DIR": str(work / "cpu"),
     }
     env.pop("SMTP_HOST", None)  # email goes to files in the run's own folder
     passed_on = ("PORTAL_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "UPLOAD_ENCRYPTION_KEY")
@@ -210,7 +235,7 @@ def _run(
                     _env("KEEP_ALIVE", "5"),
                     "--graceful-timeout",
                     "5",
-                    "wsgi:app",
+                    "loadtest.served:app",
                 ],
                 cwd=ROOT,
                 env=env,
@@ -229,6 +254,7 @@ def _run(
         )
         _wait_until_up(base)
         _warm_up(base)
+        warm_up_lines = _lines_so_far(work / "cpu")  # the warm-up's requests do not count
         start_mark = time.time()
         load_before = os.getloadavg()[0]
         cpu_before = _server_cpu(started[0].pid)
@@ -295,6 +321,7 @@ def _run(
             name: {"median_ms": f["median_ms"], "p95_ms": f["p95_ms"], "errors": f["failures"]}
             for name, f in sorted(pages.items())
         },
+        "server_cpu_by_endpoint": _cpu_by_endpoint(work / "cpu", skip=warm_up_lines),
     }
     output.mkdir(parents=True, exist_ok=True)
     (output / "loadtest.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -335,6 +362,12 @@ def _summary(
             print(f"  {line}")
     else:
         print("Every invariant holds.")
+    print()
+    print(
+        f"{'CPU a request in the server, by endpoint':<48} {'requests':>8} {'median':>8} {'p95':>8}"
+    )
+    for name, f in result["server_cpu_by_endpoint"].items():
+        print(f"{name:<48} {f['requests']:>8} {f['median_ms']:>6.0f}ms {f['p95_ms']:>6.0f}ms")
     missed = [n for n, f in pages.items() if f["p95_ms"] >= 500 or f["failures"]]
     target = "met" if not missed and not result["errors"] else f"missed by: {', '.join(missed)}"
     print(f"Target (no errors, p95 under 500 ms on every page): {target}")

@@ -68,6 +68,7 @@ def test_a_tiny_load_test_runs_loses_nothing_and_cleans_up(tmp_path):
         "server_cpu_ms_per_request",
         "load_average",
         "pages",
+        "server_cpu_by_endpoint",
     }
     assert (figures["users"], figures["duration_s"]) == (3, 10)
     assert figures["requests"] > 0
