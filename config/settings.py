@@ -36,7 +36,10 @@ class Base:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
     SESSION_REFRESH_EACH_REQUEST = True
+    # A session ends after 30 minutes without a request, and after 12 hours however busy
+    # (ASVS 3.3.2, level 2); both are enforced from its row in user_sessions.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     SEND_HSTS = True
 

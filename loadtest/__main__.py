@@ -89,6 +89,43 @@ def _warm_up(base: str) -> None:
                 response.read()
 
 
+def _server_cpu(pid: int) -> float:
+    """CPU seconds used so far by gunicorn and its workers."""
+    import psutil
+
+    master = psutil.Process(pid)
+    seconds = 0.0
+    for process in [master, *master.children(recursive=True)]:
+        with suppress(psutil.Error):
+            times = process.cpu_times()
+            seconds += times.user + times.system
+    return seconds
+
+
+def _lines_so_far(folder: Path) -> dict[str, int]:
+    return {path.name: len(path.read_text().splitlines()) for path in folder.glob("*.tsv")}
+
+
+def _cpu_by_endpoint(folder: Path, *, skip: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Each endpoint's CPU a request in the server's own thread (loadtest/served.py): median
+    and 95th percentile in milliseconds, and how many requests; `skip` lines at the start of
+    each worker's file were written before the run."""
+    spent: dict[str, list[float]] = {}
+    for path in folder.glob("*.tsv"):
+        for line in path.read_text().splitlines()[skip.get(path.name, 0) :]:
+            name, _, ms = line.partition("\t")
+            spent.setdefault(name, []).append(float(ms))
+    figures = {}
+    for name, values in sorted(spent.items()):
+        values.sort()
+        figures[name] = {
+            "requests": len(values),
+            "median_ms": round(values[len(values) // 2], 1),
+            "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))], 1),
+        }
+    return figures
+
+
 def _stats(prefix: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Locust's CSV: the aggregated row and one row per named request."""
     rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_stats.csv").open()))
@@ -130,6 +167,7 @@ def main() -> int:
         "INSTANCE_PATH": str(work / "instance"),
         "LOADTEST_POPULATION": str(work / "population.json"),
         "LOADTEST_WRITES": str(work / "writes.json"),
+        "LOADTEST_CPU_DIR": str(work / "cpu"),
     }
     env.pop("SMTP_HOST", None)  # email goes to files in the run's own folder
     passed_on = ("PORTAL_ENV", "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "UPLOAD_ENCRYPTION_KEY")
@@ -197,7 +235,7 @@ def _run(
                     _env("KEEP_ALIVE", "5"),
                     "--graceful-timeout",
                     "5",
-                    "wsgi:app",
+                    "loadtest.served:app",
                 ],
                 cwd=ROOT,
                 env=env,
@@ -216,7 +254,10 @@ def _run(
         )
         _wait_until_up(base)
         _warm_up(base)
+        warm_up_lines = _lines_so_far(work / "cpu")  # the warm-up's requests do not count
         start_mark = time.time()
+        load_before = os.getloadavg()[0]
+        cpu_before = _server_cpu(started[0].pid)
         print(f"Running {users} users for {duration} s against {base} ...")
         subprocess.run(
             [
@@ -244,6 +285,8 @@ def _run(
             env=env,
             check=False,
         )
+        server_cpu = _server_cpu(started[0].pid) - cpu_before
+        load_after = os.getloadavg()[0]
     total, pages = _stats(work / "locust")
     writes = json.loads((work / "writes.json").read_text())
     # Locust's figures may miss a request still running as the run stopped; the users' own
@@ -270,10 +313,15 @@ def _run(
         "p95_ms": total.get("p95_ms", 0.0),
         "errors": total.get("failures", 0),
         "lost_writes": lost,
+        # What the server itself spent, whatever else the machine was doing: the figure that
+        # says whether two free cores would keep up, when the times are those of a busy machine.
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(total.get("requests", 0), 1)),
+        "load_average": [round(load_before, 1), round(load_after, 1)],
         "pages": {
             name: {"median_ms": f["median_ms"], "p95_ms": f["p95_ms"], "errors": f["failures"]}
             for name, f in sorted(pages.items())
         },
+        "server_cpu_by_endpoint": _cpu_by_endpoint(work / "cpu", skip=warm_up_lines),
     }
     output.mkdir(parents=True, exist_ok=True)
     (output / "loadtest.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -302,6 +350,10 @@ def _summary(
         f"{result['rps']} per second, p95 {result['p95_ms']:.0f} ms, "
         f"{result['errors']} errors, {result['lost_writes']} writes lost"
     )
+    print(
+        f"The server used {result['server_cpu_ms_per_request']} ms of CPU a request; load average "
+        f"{result['load_average'][0]} at the start and {result['load_average'][1]} at the end."
+    )
     for line in write_report:
         print(f"  {line}")
     if broken:
@@ -310,6 +362,12 @@ def _summary(
             print(f"  {line}")
     else:
         print("Every invariant holds.")
+    print()
+    print(
+        f"{'CPU a request in the server, by endpoint':<48} {'requests':>8} {'median':>8} {'p95':>8}"
+    )
+    for name, f in result["server_cpu_by_endpoint"].items():
+        print(f"{name:<48} {f['requests']:>8} {f['median_ms']:>6.0f}ms {f['p95_ms']:>6.0f}ms")
     missed = [n for n, f in pages.items() if f["p95_ms"] >= 500 or f["failures"]]
     target = "met" if not missed and not result["errors"] else f"missed by: {', '.join(missed)}"
     print(f"Target (no errors, p95 under 500 ms on every page): {target}")

@@ -20,7 +20,7 @@ from portal.applications.models import (
     SupervisionSession,
     WorkSample,
 )
-from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User
+from portal.auth.models import BrowserSession, IdentityLink, RecoveryCode, RoleGrant, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
 from portal.cpd.audit_models import CpdAuditCycle, CpdAuditReview, CpdAuditSelection
@@ -84,6 +84,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "AvailabilityRequest",
+    "BrowserSession",
     "Commission",
     "Competency",
     "CpdAuditCycle",

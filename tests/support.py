@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import hashlib
 import re
 import socket
 import time
@@ -12,9 +13,14 @@ from email.message import Message
 from typing import Any
 
 import pyotp
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+from portal.auth.models import BrowserSession
+from portal.auth.sessions import start_session
+from portal.extensions import db
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -90,12 +96,23 @@ def submit(
 def sign_in_as(client: FlaskClient, user: Any) -> None:
     """Start a session for `user` without going through the forms (tested on their own),
     with the second factor done if the user has one."""
+    token = start_session(user, browser="Test browser")
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = token
         session["_fresh"] = True
-        session["_seen"] = time.time()
         if user.two_factor_enabled:
             session["_mfa"] = True
+
+
+def browser_session_of(client: FlaskClient) -> Any:
+    """The session row the client's cookie belongs to, or None."""
+    with client.session_transaction() as session:
+        token = session.get("_user_id")
+    if not token:
+        return None
+    digest = hashlib.sha256(str(token).encode()).hexdigest()
+    return db.session.scalar(sa.select(BrowserSession).where(BrowserSession.token_hash == digest))
 
 
 def current_code(user: Any, *, step: int = 0) -> str:

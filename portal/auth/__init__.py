@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import sqlalchemy as sa
-from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask import Blueprint, Flask, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.core.security import same_secret
+from portal.core.db import utcnow
 from portal.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__)
 
-IDLE_KEY = "_seen"
 MFA_DONE = "_mfa"
 # Pages a user who must use a second factor can still reach before setting it up.
 BEFORE_SECOND_FACTOR = frozenset(
@@ -47,29 +43,49 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.login_view = "auth.sign_in"
 
+    from portal.auth import sessions
+
+    limits = sessions.Limits(
+        idle=app.config["PERMANENT_SESSION_LIFETIME"],
+        absolute=app.config["SESSION_ABSOLUTE_LIFETIME"],
+    )
+
     def _load(identity: str) -> User | None:
-        user_id, _, token = identity.partition(":")
-        if not user_id.isdigit() or not token:
+        """The account of this browser's session row (one query); None once it has ended or
+        run out, and a session that ran out is kept in g to be ended and reported."""
+        found = sessions.user_for_token(identity)
+        if found is None:
             return None
-        user = db.session.scalar(sa.select(User).where(User.id == int(user_id)))
-        if user is None or not user.active or not same_secret(user.session_token, token):
+        user, browser_session = found
+        if sessions.expiry(browser_session, limits, utcnow()):
+            g.expired_session = browser_session
             return None
         return user
 
     login_manager.user_loader(_load)
-    idle_limit = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
 
     @app.before_request
-    def _end_idle_sessions() -> Response | None:
-        if request.endpoint in {"static", "home.healthz"} or not current_user.is_authenticated:
+    def _end_or_refresh_session() -> Response | None:
+        if request.endpoint in {"static", "home.healthz"}:
             return None
-        now = datetime.now(UTC).timestamp()
-        seen = session.get(IDLE_KEY)
-        if isinstance(seen, int | float) and now - seen > idle_limit:
-            logout_user()
+        now = utcnow()
+        if not current_user.is_authenticated:
+            expired = g.pop("expired_session", None)
+            if expired is None:
+                return None
+            reason = sessions.expiry(expired, limits, now) or sessions.TIMED_OUT
+            sessions.end_session(expired, reason)
+            db.session.commit()
             session.clear()
+            if reason == sessions.TIME_LIMIT:
+                return redirect(url_for("auth.signed_out", limit=1))
             return redirect(url_for("auth.signed_out", idle=1))
-        session[IDLE_KEY] = now
+        browser_session = current_user.browser_session
+        if browser_session is not None and sessions.needs_touch(browser_session, now):
+            # Its own small commit, at most once a minute, so the idle timeout can be enforced
+            # from the row without a write on every request.
+            browser_session.last_seen_at = now
+            db.session.commit()
         return None
 
     @app.before_request
@@ -82,6 +98,9 @@ def init_app(app: Flask) -> None:
             return None
         if user.two_factor_enabled:
             # Set up, but not used in this session (e.g. a role given since sign-in).
+            if user.browser_session is not None:
+                sessions.end_session(user.browser_session, sessions.SECOND_FACTOR_NEEDED)
+                db.session.commit()
             logout_user()
             session.clear()
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))

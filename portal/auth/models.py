@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,10 +15,6 @@ if TYPE_CHECKING:
     from portal.organisations.models import Organisation
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
 class User(Base):
     __tablename__ = "users"
 
@@ -31,10 +26,6 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
-    # Changing it ends every session of this user (password reset, sign out everywhere).
-    session_token: Mapped[str] = mapped_column(
-        sa.String(64), default=new_session_token, nullable=False
-    )
     # Second factor: a TOTP secret, when it was turned on, and the last time-step used
     # (a code is never accepted twice).
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
@@ -70,7 +61,20 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the cookie: the token of this browser's session row."""
+        token = getattr(self, "_session_token", None)
+        if not token:
+            raise RuntimeError("start a browser session (auth.sessions) before signing in")
+        return str(token)
+
+    def attach_session(self, browser_session: BrowserSession, token: str) -> None:
+        """The signed-in browser this request belongs to (not a column)."""
+        self._browser_session = browser_session
+        self._session_token = token
+
+    @property
+    def browser_session(self) -> BrowserSession | None:
+        return getattr(self, "_browser_session", None)
 
     @property
     def email_confirmed(self) -> bool:
@@ -159,4 +163,30 @@ class IdentityLink(Base):
     __table_args__ = (
         sa.UniqueConstraint("issuer", "subject"),
         sa.UniqueConstraint("user_id", "issuer"),
+    )
+
+
+class BrowserSession(Base):
+    """One signed-in browser. Its cookie holds a random token of which only the SHA-256 is
+    kept here, so a copy of this table signs no one in; ending the row ends that browser's
+    session wherever its cookie has been copied to."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # Written at most once a minute, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    # A summary such as "Firefox on Windows", so people can tell their sessions apart; no
+    # address and no full user-agent string are kept.
+    browser: Mapped[str] = mapped_column(sa.String(60), nullable=False, default="")
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("(ended_at IS NULL) = (end_reason IS NULL)", name="ended_with_a_reason"),
     )

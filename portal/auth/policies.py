@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.auth.models import User
+from portal.auth.models import BrowserSession, User
 from portal.core.permissions import Permission
 
 
@@ -13,3 +13,8 @@ def can_change_roles(actor: User, target: User) -> bool:
 
 def can_view_user(actor: User, target: User) -> bool:
     return actor.id == target.id or actor.has_permission(Permission.MANAGE_USERS)
+
+
+def can_end_session(actor: User, browser_session: BrowserSession) -> bool:
+    """People end their own sessions; nobody else's."""
+    return browser_session.user_id == actor.id

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User, new_session_token
+from portal.auth import sessions
+from portal.auth.models import IdentityLink, RecoveryCode, RoleGrant, User
 from portal.auth.passwords import (
     fingerprint,
     hash_password,
@@ -173,7 +174,10 @@ def authenticate(*, email: str, password: str, browser: str = "") -> User:
     return user
 
 
-def record_sign_out(user: User, *, reason: str = "signed out") -> None:
+def sign_out(user: User, *, reason: str = "signed out") -> None:
+    """End this browser's session on the server, so a copy of its cookie no longer works."""
+    if user.browser_session is not None:
+        sessions.end_session(user.browser_session, sessions.SIGNED_OUT)
     record_event(
         user,
         "auth.signed_out",
@@ -224,13 +228,14 @@ def user_for_reset(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Set a new password from a reset link; every other session of the account ends."""
+    """Set a new password from a reset link; every session of the account ends, this
+    browser's too (the person signs in again with the new password)."""
     user = user_for_reset(token)
     problem = password_problem(new_password, email=user.email, name=user.name)
     if problem:
         raise DomainError(problem, field="password")
     user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
+    ended = sessions.end_all_sessions(user, sessions.CREDENTIALS_RESET)
     if not user.email_confirmed:
         user.email_confirmed_at = utcnow()  # the link proved they own the address
     record_event(
@@ -239,6 +244,7 @@ def reset_password(token: str, new_password: str) -> User:
         subject_type="user",
         subject_id=user.id,
         summary=f"{user.email} set a new password",
+        changes={"sessions_ended": ended},
     )
     queue_email(user.email, "Your password has been changed", "password_changed", name=user.name)
     db.session.flush()
@@ -398,14 +404,18 @@ def notify_new_browser(user: User, browser: str) -> None:
 
 
 def end_other_sessions(user: User) -> None:
-    """Every session of this account ends; the caller starts a new one for the current browser."""
-    user.session_token = new_session_token()
+    """Every session of this account ends but the one `user` is using, which gets a new token
+    (in case it was its cookie that was copied); the caller sets the new cookie."""
+    ended = sessions.end_all_sessions(user, sessions.ENDED_ELSEWHERE, keep=user.browser_session)
+    if user.browser_session is not None:
+        sessions.renew_token(user)
     record_event(
         user,
         "auth.other_sessions_ended",
         subject_type="user",
         subject_id=user.id,
         summary=f"{user.email} signed out of every other session",
+        changes={"sessions_ended": ended},
     )
     db.session.flush()
 
@@ -425,7 +435,7 @@ def remove_sign_in(user: User) -> None:
     user.totp_last_counter = None
     user.organisation = None
     user.active = False
-    user.session_token = new_session_token()
+    sessions.end_all_sessions(user, sessions.ACCOUNT_CLOSED)
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(sa.delete(IdentityLink).where(IdentityLink.user_id == user.id))
 

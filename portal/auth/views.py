@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,16 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from portal.auth import MFA_DONE, bp, oidc, queries, services, single_sign_on
+from portal.auth import (
+    MFA_DONE,
+    bp,
+    oidc,
+    policies,
+    queries,
+    services,
+    sessions,
+    single_sign_on,
+)
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
     DeleteAccountForm,
@@ -38,11 +48,11 @@ from portal.auth.identity_providers import (
     configured_providers,
     provider_named,
 )
-from portal.auth.models import User
+from portal.auth.models import BrowserSession, User
 from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import public, require_sign_in
-from portal.core.security import safe_next, same_secret
+from portal.core.security import safe_next
 from portal.extensions import db, limiter
 
 View = str | Response | tuple[str, int]
@@ -126,8 +136,10 @@ PROVIDER_SESSION = "idp"
 def _start_session(
     user: User, *, second_factor: bool = False, provider_session: Any = None
 ) -> None:
-    """A fresh session for `user` (nothing carried over from before signing in)."""
+    """A fresh session for `user`: a new row and token, nothing carried over from before
+    signing in (no session fixation). The caller commits."""
     session.clear()
+    sessions.start_session(user, browser=_browser())
     login_user(user)
     session.permanent = True
     if second_factor:
@@ -220,14 +232,13 @@ def sign_in() -> View:
             g.sign_in_failed = True
             apply_domain_error(form, exc.message, exc.field)
         else:
-            db.session.commit()
-            session.clear()
             if user.two_factor_enabled:
                 # Not signed in yet: the second factor comes first.
-                session[PENDING_USER] = user.get_id()
-                session[PENDING_NEXT] = next_url
+                db.session.commit()
+                _await_second_factor(user, next_url)
                 return redirect(url_for("auth.two_factor"))
             _start_session(user)
+            db.session.commit()
             return redirect(next_url)
     elif request.method == "POST":
         g.sign_in_failed = True
@@ -241,7 +252,10 @@ def sign_in() -> View:
 
 
 PENDING_USER = "mfa_pending_user"
+PENDING_SINCE = "mfa_pending_since"
 PENDING_NEXT = "mfa_pending_next"
+# The password (or provider) step is good for this long while the second factor is awaited.
+SECOND_FACTOR_WINDOW = 10 * 60
 PENDING_PROVIDER = "mfa_pending_provider"
 PROVIDER_NEXT = "idp_next"
 
@@ -295,7 +309,6 @@ def provider_callback(provider: str) -> View:
         db.session.rollback()
         g.sign_in_failed = True
         return _provider_problem(chosen, exc)
-    db.session.commit()
     user = result.user
     next_url = safe_next(session.get(PROVIDER_NEXT), url_for("home.dashboard"))
     provider_session = {"provider": chosen.name, "id_token": assertion.id_token}
@@ -303,13 +316,13 @@ def provider_callback(provider: str) -> View:
         # The provider checked a second factor: ours would be a third.
         _start_session(user, second_factor=True, provider_session=provider_session)
     elif user.two_factor_enabled:
-        session.clear()
-        session[PENDING_USER] = user.get_id()
-        session[PENDING_NEXT] = next_url
+        db.session.commit()
+        _await_second_factor(user, next_url)
         session[PENDING_PROVIDER] = provider_session
         return redirect(url_for("auth.two_factor"))
     else:
         _start_session(user, provider_session=provider_session)
+    db.session.commit()
     return redirect(next_url)
 
 
@@ -317,13 +330,23 @@ SETUP_SECRET = "mfa_setup_secret"  # noqa: S105  (a session key, not a secret)  
 NEW_CODES = "mfa_new_recovery_codes"
 
 
+def _await_second_factor(user: User, next_url: str) -> None:
+    """A fresh cookie that holds only who passed the first step, and when: no session row
+    yet, so nothing is signed in until the second factor is done."""
+    session.clear()
+    session[PENDING_USER] = user.id
+    session[PENDING_SINCE] = time.time()
+    session[PENDING_NEXT] = next_url
+
+
 def _pending_user() -> User | None:
-    identity = str(session.get(PENDING_USER, ""))
-    user_id, _, token = identity.partition(":")
-    if not user_id.isdigit():
+    user_id, since = session.get(PENDING_USER), session.get(PENDING_SINCE)
+    if not isinstance(user_id, int) or not isinstance(since, int | float):
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not same_secret(user.session_token, token) or not user.active:
+    if not 0 <= time.time() - since <= SECOND_FACTOR_WINDOW:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
         return None
     return user
 
@@ -348,9 +371,9 @@ def two_factor() -> View:
             g.sign_in_failed = True
             apply_domain_error(form, exc.message, exc.field)
         else:
-            db.session.commit()
             next_url = safe_next(session.get(PENDING_NEXT), url_for("home.dashboard"))
             _start_session(user, second_factor=True, provider_session=session.get(PENDING_PROVIDER))
+            db.session.commit()
             return redirect(next_url)
     elif request.method == "POST":
         g.sign_in_failed = True
@@ -404,7 +427,7 @@ def sign_out() -> View:
     if form.validate_on_submit() and current_user.is_authenticated:
         held = session.get(PROVIDER_SESSION)
         held = held if isinstance(held, dict) else {}
-        services.record_sign_out(current_user)
+        services.sign_out(current_user._get_current_object())
         db.session.commit()
         logout_user()
         session.clear()
@@ -423,7 +446,12 @@ def sign_out() -> View:
 @bp.route("/signed-out")
 @public
 def signed_out() -> View:
-    return render_template("auth/signed_out.html", timed_out=request.args.get("idle") == "1")
+    return render_template(
+        "auth/signed_out.html",
+        timed_out=request.args.get("idle") == "1",
+        time_limit=request.args.get("limit") == "1",
+        hours=int(current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() // 3600),
+    )
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -476,8 +504,31 @@ def account() -> View:
         "auth/account.html",
         user=current_user,
         sign_ins=queries.recent_sign_ins(current_user),
+        open_sessions=sessions.open_sessions(current_user),
+        this_session=current_user.browser_session,
         form=ActionForm(),
     )
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@require_sign_in
+def end_session(session_id: int) -> View:
+    user: User = current_user._get_current_object()
+    browser_session = db.get_or_404(BrowserSession, session_id)
+    if not policies.can_end_session(user, browser_session):
+        abort(403)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        sessions.end_other_session(user, browser_session)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash("That browser is signed out.", "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/sign-out-others", methods=["POST"])
@@ -489,11 +540,7 @@ def sign_out_others() -> View:
     user: User = current_user._get_current_object()
     services.end_other_sessions(user)
     db.session.commit()
-    second_factor = bool(session.get(MFA_DONE))
-    # This browser stays signed in.
-    _start_session(
-        user, second_factor=second_factor, provider_session=session.get(PROVIDER_SESSION)
-    )
+    login_user(user)  # this browser's cookie now carries the session's new token
     flash("You are signed out everywhere else. You are still signed in here.", "success")
     return redirect(url_for("auth.account"))
 

@@ -53,6 +53,7 @@ PERSONAL_ONLY = frozenset(
         ("identity_links", "user_id"),
         ("diversity_answers", "user_id"),
         ("register_entries", "user_id"),
+        ("user_sessions", "user_id"),
         ("audit_events", "actor_id"),
     }
 )

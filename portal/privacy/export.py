@@ -33,7 +33,6 @@ SECRETS = frozenset(
         "password_hash",
         "totp_secret",
         "totp_last_counter",
-        "session_token",
         "token_hash",
         "version_id",
         "storage_key",
@@ -53,6 +52,7 @@ THIRD_PARTY = {
 OWN_TABLES = (
     ("roles", "role_grants", "user_id"),
     ("sign_in_links", "identity_links", "user_id"),
+    ("sessions", "user_sessions", "user_id"),
     ("applications", "applications", "applicant_id"),
     ("accreditation_records", "accreditation_records", "user_id"),
     ("cpd_entries", "cpd_entries", "user_id"),

@@ -21,6 +21,7 @@ from portal.applications.models import (
     Outcome,
     Referee,
 )
+from portal.auth.models import BrowserSession
 from portal.core.audit import record_event
 from portal.core.dates import add_months, add_years
 from portal.core.documents import DocumentInvalid, ProblemCollector, read_yaml
@@ -34,6 +35,7 @@ RULES = (
     "sent_email",
     "failed_email",
     "unreferenced_uploads",
+    "ended_sessions",
 )
 # Columns that hold a key in the upload store, wherever they are.
 FILE_COLUMNS = ("storage_key", "report_key")
@@ -318,6 +320,20 @@ def apply_retention(
                 summary=f"{len(old)} {rule.replace('_', ' ')} message(s) deleted",
                 changes={"message_ids": old},
             )
+
+    # Sessions that ended, or that nobody has used since (long past their idle timeout); the
+    # audit log keeps the sign-ins and sign-outs themselves.
+    cutoff = _start_of(rules["ended_sessions"].keep_for.before(today))
+    finished = sa.or_(
+        BrowserSession.ended_at < cutoff,
+        sa.and_(BrowserSession.ended_at.is_(None), BrowserSession.last_seen_at < cutoff),
+    )
+    report.counts["ended_sessions"] = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(BrowserSession).where(finished))
+        or 0
+    )
+    if report.counts["ended_sessions"] and not dry_run:
+        db.session.execute(sa.delete(BrowserSession).where(finished))
 
     cutoff_moment = _start_of(rules["unreferenced_uploads"].keep_for.before(today)).timestamp()
     referenced = _referenced_keys() | set(report.files)

@@ -97,6 +97,7 @@ def test_the_remaining_pages_are_accessible(page: Page, live_server: LiveServer)
         ("/confirm-email/resend", "Send the confirmation link again"),
         ("/confirm-email/not-a-real-link", "This link is not valid"),
         ("/signed-out?idle=1", "You were signed out after 30 minutes"),
+        ("/signed-out?limit=1", "You were signed out after 12 hours"),
         ("/account/deleted", "Your account has been deleted"),
     ]:
         page.goto(path)

@@ -107,6 +107,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "auth.delete_account":               (LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "auth.account_deleted":              (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "auth.sign_out_others":              (LOGIN, ACT,   ACT,   ACT,   ACT,   ACT,   ACT,   ACT),
+    # Someone else's session: nobody may end it.
+    "auth.end_session":                  (LOGIN, DENY,  DENY,  DENY,  DENY,  DENY,  DENY,  DENY),
     "auth.two_factor":                   (ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY, ENTRY),
     "auth.setup_two_factor":             (LOGIN, OK,    OK,    ACCT,  ACCT,  OK,    ACCT,  ACCT),
     "auth.recovery_codes":               (LOGIN, ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT,  ACCT),
@@ -317,6 +319,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
 TRIED_WITH_POST = {
     "auth.sign_out",
     "auth.sign_out_others",
+    "auth.end_session",
     "admin.grant_role",
     "admin.revoke_role",
     "admin.set_organisation",
@@ -372,6 +375,7 @@ URL_VALUES: dict[str, Callable[[], object]] = {
     "cycle_id": lambda: _audit_selection().cycle_id,
     "selection_id": lambda: _audit_selection().id,
     "client_id": lambda: _api_client().id,
+    "session_id": lambda: _someone_elses_session(),
 }
 
 # Endpoints that need an identity provider configured (the real one the tests run).
@@ -468,6 +472,15 @@ def _with_signing_key(purpose: str) -> str:
     credentials.ensure_key()
     db.session.commit()
     return purpose
+
+
+def _someone_elses_session() -> int:
+    from portal.auth.sessions import start_session
+
+    user = make_user()
+    start_session(user)
+    db.session.commit()
+    return user.browser_session.id
 
 
 def _api_client():

@@ -4,6 +4,7 @@ and secrets compared in constant time."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from pathlib import Path
@@ -27,7 +28,7 @@ from tests.factories import (
     make_record,
     make_user,
 )
-from tests.support import csrf_token, page_checks, sign_in_as, submit
+from tests.support import browser_session_of, csrf_token, page_checks, sign_in_as, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,6 +129,44 @@ def test_signing_in_starts_a_new_session_and_a_planted_one_stays_signed_out(clie
     response = attacker.get("/account")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in")
+
+
+def _signed_in(app, user):
+    browser = app.test_client()
+    submit(browser, "/sign-in", {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert browser.get("/account").status_code == 200
+    return browser
+
+
+def test_a_copied_session_cookie_is_refused_once_its_owner_signs_out(app):
+    """ASVS 3.3.1: signing out ends the session on the server, not only in the browser."""
+    user = make_user(email="known@example.test")
+    owner = _signed_in(app, user)
+    thief = app.test_client()
+    thief.set_cookie("portal_session", _session_cookie(owner))
+    assert thief.get("/account").status_code == 200  # a stolen cookie works until...
+    submit(owner, "/sign-out", {}, form_page="/account")
+    response = thief.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+
+def test_signing_out_in_one_browser_leaves_the_others_signed_in(app):
+    user = make_user(email="known@example.test")
+    laptop, phone = _signed_in(app, user), _signed_in(app, user)
+    submit(laptop, "/sign-out", {}, form_page="/account")
+    assert laptop.get("/account").status_code == 302
+    assert phone.get("/account").status_code == 200
+
+
+def test_the_cookie_holds_a_token_whose_hash_alone_is_stored(app):
+    user = make_user(email="known@example.test")
+    browser = _signed_in(app, user)
+    with browser.session_transaction() as session:
+        token = session["_user_id"]
+    row = browser_session_of(browser)
+    assert len(token) >= 40 and ":" not in token  # random: no account id in it
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() != token
 
 
 def test_session_tokens_are_compared_in_constant_time():

@@ -131,7 +131,7 @@ def test_pages_say_the_service_is_unavailable_when_the_database_is_gone(tmp_path
     app = create_app(settings)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1:token"
+        session["_user_id"] = "a-session-token"
     response = client.get("/account")
     assert response.status_code == 503
     assert response.headers["Retry-After"]

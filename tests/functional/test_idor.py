@@ -141,6 +141,8 @@ ROWS: dict[str, Row] = {
     "applications.remove_completed_review": Row("renewal", None,  (REVIEWER,)),
     "applications.edit_renewal_statement": Row("renewal", "owner", (REVIEWER,)),
     "applications.show_mentoring":        Row("mentoring", "owner", (REVIEWER,)),
+    # A signed-in browser of A's: another person's button to end it.
+    "auth.end_session":                   Row("session", None,    (APPLICANT,)),
     # A reviewer's CPD log: another reviewer with a log of their own.
     "cpd.show_entry":                     Row("cpd", "owner", (REVIEWER,)),
     "cpd.edit_entry":                     Row("cpd", "owner", (REVIEWER,)),
@@ -492,6 +494,18 @@ def _mentoring() -> World:
     return world
 
 
+def _session() -> World:
+    from portal.auth import sessions
+
+    owner = make_user()
+    sessions.start_session(owner, browser="Firefox on Windows")
+    db.session.commit()
+    (browser,) = sessions.open_sessions(owner)
+    world = World(values={"session_id": browser.id})
+    world.people = {"owner": owner, APPLICANT: make_user()}
+    return world
+
+
 def _evidence(entry: Any) -> CpdEvidence:
     evidence = CpdEvidence(
         entry_id=entry.id,
@@ -682,6 +696,7 @@ WORLDS: dict[str, Callable[[], World]] = {
     "decided": _decided,
     "renewal": _renewal,
     "mentoring": _mentoring,
+    "session": _session,
     "cpd": _cpd,
     "audit": _audit,
     "credential": _credential,

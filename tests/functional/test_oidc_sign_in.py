@@ -25,7 +25,15 @@ from tests.oidc import (
     callback_url,
     running_provider,
 )
-from tests.support import csrf_token, current_code, free_port, page_checks, path_of, submit
+from tests.support import (
+    browser_session_of,
+    csrf_token,
+    current_code,
+    free_port,
+    page_checks,
+    path_of,
+    submit,
+)
 
 START = "/sign-in/with/test-idp"
 
@@ -64,9 +72,8 @@ def _problem(response: TestResponse, status: int, heading: str) -> None:
 
 
 def _signed_in_as(client: FlaskClient) -> str | None:
-    with client.session_transaction() as session:
-        identity = session.get("_user_id")
-    return str(identity).partition(":")[0] if identity else None
+    row = browser_session_of(client)
+    return str(row.user_id) if row is not None and row.ended_at is None else None
 
 
 # --- Happy paths -----------------------------------------------------------------------------

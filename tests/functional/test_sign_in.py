@@ -1,13 +1,14 @@
-import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from portal.core.audit import AuditEvent
+from portal.core.db import utcnow
 from portal.extensions import db
 from tests.conftest import SERVICE_NAME
-from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.support import error_messages, page_checks, sign_in_as, submit
+from tests.factories import DEFAULT_PASSWORD, count, make_user
+from tests.support import browser_session_of, error_messages, page_checks, sign_in_as, submit
 
 GENERIC = "Enter a correct email address and password"
 
@@ -120,30 +121,55 @@ def test_sign_out_is_post_only_and_ends_the_session(client):
     assert db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "auth.signed_out"))
 
 
+def _last_seen(client, ago: timedelta) -> None:
+    row = browser_session_of(client)
+    row.last_seen_at = utcnow() - ago
+    db.session.commit()
+
+
 def test_session_ends_after_30_minutes_idle(client):
     user = make_user()
     sign_in_as(client, user)
-    with client.session_transaction() as session:
-        session["_seen"] = time.time() - 31 * 60
+    row = browser_session_of(client)
+    _last_seen(client, timedelta(minutes=31))
     response = client.get("/account")
     assert response.headers["Location"] == "/signed-out?idle=1"
+    assert (row.end_reason, row.ended_at is not None) == ("timed out", True)
+    assert count(AuditEvent, AuditEvent.action == "auth.session_ended") == 1
     assert client.get("/account").status_code == 302
 
 
-def test_activity_keeps_the_session_alive(client):
+def test_activity_keeps_the_session_alive_and_is_written_at_most_once_a_minute(client):
     user = make_user()
     sign_in_as(client, user)
-    with client.session_transaction() as session:
-        session["_seen"] = time.time() - 29 * 60
+    row = browser_session_of(client)
+    _last_seen(client, timedelta(minutes=29))
     assert client.get("/account").status_code == 200
+    seen = row.last_seen_at
+    assert utcnow() - seen < timedelta(seconds=5)
     assert client.get("/account").status_code == 200
+    assert row.last_seen_at == seen  # not written again within the minute
 
 
-def test_changing_the_session_token_signs_out_every_session(client):
+def test_a_session_ends_after_12_hours_however_busy(client):
     user = make_user()
     sign_in_as(client, user)
-    user.session_token = "rotated"
-    db.session.flush()
+    row = browser_session_of(client)
+    row.created_at = utcnow() - timedelta(hours=12, minutes=1)
+    db.session.commit()
+    response = client.get("/account")
+    assert response.headers["Location"] == "/signed-out?limit=1"
+    assert row.end_reason == "reached its time limit"
+    page = page_checks(client.get("/signed-out?limit=1"), service_name=SERVICE_NAME)
+    assert page.h1.get_text(strip=True) == "You were signed out after 12 hours"
+
+
+def test_an_ended_session_row_signs_the_browser_out(client):
+    user = make_user()
+    sign_in_as(client, user)
+    row = browser_session_of(client)
+    row.ended_at, row.end_reason = utcnow(), "ended from another session"
+    db.session.commit()
     assert client.get("/account").status_code == 302
 
 

@@ -3,14 +3,21 @@ import re
 import pyotp
 import sqlalchemy as sa
 
-from portal.auth.models import RecoveryCode, User
+from portal.auth.models import BrowserSession, RecoveryCode, User
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
 from portal.core.permissions import Role
 from portal.extensions import db
 from tests.conftest import SERVICE_NAME
 from tests.factories import DEFAULT_PASSWORD, count, make_user
-from tests.support import current_code, error_messages, page_checks, sign_in_as, submit
+from tests.support import (
+    browser_session_of,
+    current_code,
+    error_messages,
+    page_checks,
+    sign_in_as,
+    submit,
+)
 
 
 def _password_step(client, user):
@@ -56,6 +63,25 @@ def test_sign_in_asks_for_the_code_before_signing_in(client):
     done = submit(client, "/sign-in/security-code", {"code": current_code(admin)})
     assert done.headers["Location"] == "/dashboard"
     assert client.get("/admin").status_code == 200
+
+
+def test_no_session_row_exists_until_the_second_factor_is_done(client):
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    _password_step(client, admin)
+    assert count(BrowserSession, BrowserSession.user_id == admin.id) == 0
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    submit(client, "/sign-in/security-code", {"code": current_code(admin)})
+    row = browser_session_of(client)
+    assert row is not None and row.user_id == admin.id and row.ended_at is None
+
+
+def test_the_password_step_is_good_for_ten_minutes(client):
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    _password_step(client, admin)
+    with client.session_transaction() as session:
+        session["mfa_pending_since"] -= 11 * 60
+    assert client.get("/sign-in/security-code").headers["Location"] == "/sign-in"
 
 
 def test_a_code_is_never_accepted_twice(client):

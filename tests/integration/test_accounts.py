@@ -1,9 +1,12 @@
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import current_app
 
 from portal.auth import services
 from portal.auth.models import RoleGrant, User
+from portal.auth.passwords import needs_rehash, verify_password
+from portal.auth.sessions import open_sessions, start_session
 from portal.core.audit import AuditEvent
 from portal.core.email import OutboxMessage
 from portal.core.errors import DomainError, NotPermitted
@@ -103,16 +106,31 @@ def test_successful_sign_in_is_recorded():
     assert count(AuditEvent, AuditEvent.action == "auth.signed_in") == 1
 
 
-def test_password_reset_link_works_once_and_ends_other_sessions():
+def test_password_reset_link_works_once_and_ends_every_session():
     user = make_user(email="known@example.test")
-    old_session = user.session_token
+    other = make_user()
+    for person in (user, user, other):
+        start_session(person, browser="Firefox on Linux")
     services.request_password_reset("known@example.test")
     token = _token_from_outbox("known@example.test")
     services.reset_password(token, "a brand new passphrase")
-    assert user.session_token != old_session
+    assert [s.user_id for s in open_sessions(user)] == []
+    assert len(open_sessions(other)) == 1
     services.authenticate(email="known@example.test", password="a brand new passphrase")
     with pytest.raises(services.LinkProblem):
         services.reset_password(token, "another new passphrase")
+
+
+def test_a_hash_made_with_other_argon2_parameters_is_replaced_at_sign_in():
+    user = make_user(email="known@example.test")
+    # Cheaper parameters than ours, so the test stays quick; any difference counts.
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024).hash(DEFAULT_PASSWORD)
+    db.session.commit()
+    assert needs_rehash(user.password_hash)
+    services.authenticate(email="known@example.test", password=DEFAULT_PASSWORD)
+    assert "$m=19456,t=2,p=1$" in user.password_hash
+    assert not needs_rehash(user.password_hash)
+    assert verify_password(user.password_hash, DEFAULT_PASSWORD)
 
 
 def test_password_reset_for_unknown_email_sends_nothing():

@@ -97,6 +97,7 @@ def test_the_shipped_rules_are_valid_and_every_rule_has_a_period():
         "sent_email",
         "failed_email",
         "unreferenced_uploads",
+        "ended_sessions",
     }
     assert RULES["closed_applications"].keep_for == Period(years=2)
 
@@ -236,3 +237,27 @@ def test_the_command_reports_counts_and_a_dry_run_changes_nothing(app):
     assert "closed_applications (kept for 2 years)" in result.output
     assert count(Application, Application.id == application_id) == 1
     assert _store(app).exists(key)
+
+
+def test_sessions_go_30_days_after_they_end_or_were_last_used(app):
+    from portal.auth.models import BrowserSession
+    from portal.auth.sessions import start_session
+
+    user = make_user()
+    rows = {}
+    for name in ("ended_long_ago", "ended_lately", "abandoned", "in_use"):
+        start_session(user)
+        rows[name] = user.browser_session
+    rows["ended_long_ago"].ended_at, rows["ended_long_ago"].end_reason = _ago(days=31), "x"
+    rows["ended_long_ago"].last_seen_at = _ago(days=31)
+    rows["ended_lately"].ended_at, rows["ended_lately"].end_reason = _ago(days=29), "x"
+    rows["abandoned"].last_seen_at = _ago(days=31)
+    rows["in_use"].last_seen_at = _ago(days=1)
+    db.session.commit()
+    ids = {name: row.id for name, row in rows.items()}
+    report = apply_retention(RULES, today=TODAY, store=_store(app), dry_run=False)
+    db.session.commit()
+    assert report.counts["ended_sessions"] == 2
+    left = set(db.session.scalars(sa.select(BrowserSession.id)))
+    assert left >= {ids["ended_lately"], ids["in_use"]}
+    assert not left & {ids["ended_long_ago"], ids["abandoned"]}

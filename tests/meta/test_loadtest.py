@@ -65,7 +65,10 @@ def test_a_tiny_load_test_runs_loses_nothing_and_cleans_up(tmp_path):
         "p95_ms",
         "errors",
         "lost_writes",
+        "server_cpu_ms_per_request",
+        "load_average",
         "pages",
+        "server_cpu_by_endpoint",
     }
     assert (figures["users"], figures["duration_s"]) == (3, 10)
     assert figures["requests"] > 0
