@@ -26,11 +26,11 @@ from portal.applications.models import (
 )
 from portal.auth.models import RoleGrant
 from portal.core.dates import add_months
+from portal.core.sql_dates import add_days
 from portal.core.permissions import Role
 from portal.cpd import queries as cpd_queries
 from portal.cpd.audit_models import AuditOutcome, AuditStatus, CpdAuditCycle, CpdAuditSelection
 from portal.cpd.models import CpdEntry, EntryStatus
-from portal.cpd.rules import EntryFacts, cpd_years, in_force_on, judge_year
 from portal.extensions import db
 from portal.framework.models import Competency, FrameworkDomain, FrameworkStatus
 from portal.organisations.models import Organisation, Region
@@ -493,123 +493,137 @@ def outcomes_by_year(period: Period) -> list[OutcomeCount]:
 
 def compliance(period: Period, today: date) -> list[ComplianceCount]:
     """Each CPD year that closed in the period judged against the requirements in force when
-    it began (the CPD rules' own judgement), counted by region and the year it ended.
+    it began (the CPD rules' own judgement: enough completed records counting in the year, and
+    enough of them with a peer discussion), counted by region and the year it ended.
 
-    Two queries: the records with their region, and their completed entries' dates and peer
-    discussions streamed in record order, so one record's entries are in memory at a time."""
+    All in SQL: the records' CPD years, each year's completed records and peer discussions
+    (counted on the day an activity ended, as `judge_year` does) and the requirements then in
+    force, grouped by region and year; a handful of rows come back."""
     last = min(period.ends_on, today - timedelta(days=1))
-    records = db.session.execute(
+    if last < period.starts_on:
+        return []
+    records = (
         sa.select(
             AccreditationRecord.id,
             AccreditationRecord.scheme_id,
             AccreditationRecord.starts_on,
             AccreditationRecord.expires_on,
-            _record_region(),
+            _record_region().label("region"),
         )
         .join(Application, Application.id == AccreditationRecord.application_id)
         .where(
             AccreditationRecord.starts_on <= last,
             AccreditationRecord.expires_on > period.starts_on,
         )
-    ).all()
-    timeline = cpd_queries.requirement_timeline({r[1] for r in records})
-    by_id = {r[0]: r for r in records}
-    counts: dict[tuple[str | None, int], list[int]] = defaultdict(lambda: [0, 0])
-
-    def judge(record_id: int, facts: list[EntryFacts]) -> None:
-        _, scheme_id, starts_on, expires_on, region = by_id[record_id]
-        for year in cpd_years(starts_on, expires_on):
-            if not (period.starts_on <= year.ends_on <= last):
-                continue
-            document = in_force_on(timeline.get(scheme_id, []), year.starts_on)
-            if document is None:
-                continue
-            met = judge_year(facts, document, year, today).met
-            counts[(region, year.ends_on.year)][0 if met else 1] += 1
-
-    entries = db.session.execute(
+        .subquery("records")
+    )
+    timeline = cpd_queries.requirement_timeline(
+        db.session.scalars(sa.select(records.c.scheme_id).distinct())
+    )
+    years = cpd_queries.cpd_years_of(records, cpd_queries.most_cpd_years(records))
+    need_records, need_peers = cpd_queries.yearly_needs(
+        timeline, years.c.scheme_id, years.c.year_starts_on
+    )
+    counts_on = sa.func.coalesce(CpdEntry.ends_on, CpdEntry.starts_on)
+    judged = (
         sa.select(
-            CpdEntry.record_id, CpdEntry.starts_on, CpdEntry.ends_on, CpdEntry.peer_discussion
+            years.c.region,
+            sa.extract("year", add_days(years.c.ends_before, -1)).label("year"),
+            need_records.label("need_records"),
+            need_peers.label("need_peers"),
+            sa.func.count(CpdEntry.id).label("completed"),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((CpdEntry.peer_discussion == sa.true(), 1), else_=0)), 0
+            ).label("peers"),
+        )
+        .select_from(years)
+        .outerjoin(
+            CpdEntry,
+            sa.and_(
+                CpdEntry.record_id == years.c.id,
+                CpdEntry.status == EntryStatus.COMPLETED,
+                counts_on >= years.c.year_starts_on,
+                counts_on < years.c.ends_before,
+            ),
         )
         .where(
-            CpdEntry.record_id.in_(
-                sa.select(AccreditationRecord.id).where(
-                    AccreditationRecord.starts_on <= last,
-                    AccreditationRecord.expires_on > period.starts_on,
-                )
-            ),
-            CpdEntry.status == EntryStatus.COMPLETED,
+            years.c.ends_before > sa.literal(period.starts_on, sa.Date),
+            years.c.ends_before <= sa.literal(last + timedelta(days=1), sa.Date),
         )
-        .order_by(CpdEntry.record_id)
-        .execution_options(yield_per=5000)
+        .group_by(years.c.id, years.c.number, years.c.region, years.c.ends_before)
+        .group_by(years.c.scheme_id, years.c.year_starts_on)
+        .subquery("judged")
     )
-    judged: set[int] = set()
-    current: int | None = None
-    facts: list[EntryFacts] = []
-    for record_id, starts_on, ends_on, peer in entries:
-        if record_id != current:
-            if current is not None:
-                judge(current, facts)
-                judged.add(current)
-            current, facts = record_id, []
-        facts.append(
-            EntryFacts(
-                completed=True,
-                counts_on=ends_on or starts_on,
-                hours=0,
-                participatory_hours=0,
-                peer_discussion=bool(peer),
-                competencies=frozenset(),
-                domains=frozenset(),
-            )
+    met = sa.and_(
+        judged.c.completed >= judged.c.need_records, judged.c.peers >= judged.c.need_peers
+    )
+    rows = db.session.execute(
+        sa.select(
+            judged.c.region,
+            judged.c.year,
+            sa.func.sum(sa.case((met, 1), else_=0)),
+            sa.func.sum(sa.case((met, 0), else_=1)),
         )
-    if current is not None:
-        judge(current, facts)
-        judged.add(current)
-    for record_id in by_id.keys() - judged:
-        judge(record_id, [])
-    return [
-        ComplianceCount(region, year, met, not_met)
-        for (region, year), (met, not_met) in counts.items()
-    ]
+        .where(judged.c.need_records.is_not(None))
+        .group_by(judged.c.region, judged.c.year)
+    )
+    return [ComplianceCount(region, int(y), int(m), int(n)) for region, y, m, n in rows]
 
 
 def hours_by_domain(period: Period) -> list[DomainHours]:
     """Hours of completed activities in the period by the framework domain they developed (an
-    activity developing two domains counts in both), with how many reviewers logged them."""
-    domains: dict[tuple[int, str], str] = {}
-    for framework_id, code, title in db.session.execute(
-        sa.select(Competency.framework_id, Competency.code, FrameworkDomain.title).join(
-            FrameworkDomain, FrameworkDomain.id == Competency.domain_id
-        )
-    ):
-        domains[(framework_id, code)] = title
+    activity developing two domains counts in both, once in each however many of the domain's
+    competencies it names), with how many reviewers logged them: grouped in SQL."""
     day = sa.func.coalesce(CpdEntry.ends_on, CpdEntry.starts_on)
-    rows = db.session.execute(
+    code = _competency_codes()
+    per_entry = (
         sa.select(
+            CpdEntry.id,
             CpdEntry.user_id,
-            Application.framework_id,
-            CpdEntry.competency_codes,
             CpdEntry.hours_quarters,
+            FrameworkDomain.title,
         )
+        .distinct()
+        .select_from(CpdEntry)
         .join(AccreditationRecord, AccreditationRecord.id == CpdEntry.record_id)
         .join(Application, Application.id == AccreditationRecord.application_id)
+        .join(code, sa.true())
+        .join(
+            Competency,
+            sa.and_(
+                Competency.framework_id == Application.framework_id,
+                Competency.code == code.c.value,
+            ),
+        )
+        .join(FrameworkDomain, FrameworkDomain.id == Competency.domain_id)
         .where(
             CpdEntry.status == EntryStatus.COMPLETED,
             day >= period.starts_on,
             day <= period.ends_on,
         )
-        .execution_options(yield_per=5000)
+        .subquery("per_entry")
     )
-    hours: dict[str, int] = defaultdict(int)
-    people: dict[str, set[int]] = defaultdict(set)
-    for user_id, framework_id, codes, quarters in rows:
-        for title in {
-            domains[(framework_id, c)] for c in codes or [] if (framework_id, c) in domains
-        }:
-            hours[title] += quarters or 0
-            people[title].add(user_id)
-    return [DomainHours(title, len(people[title]), hours[title]) for title in sorted(hours)]
+    rows = db.session.execute(
+        sa.select(
+            per_entry.c.title,
+            sa.func.count(sa.distinct(per_entry.c.user_id)),
+            sa.func.coalesce(sa.func.sum(per_entry.c.hours_quarters), 0),
+        )
+        .group_by(per_entry.c.title)
+        .order_by(per_entry.c.title)
+    )
+    return [DomainHours(title, int(people), int(hours)) for title, people, hours in rows]
+
+
+def _competency_codes() -> Any:
+    """An activity's competency codes (a JSON list), one row each."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return (
+            sa.func.json_array_elements_text(CpdEntry.competency_codes)
+            .table_valued("value")
+            .lateral()
+        )
+    return sa.func.json_each(CpdEntry.competency_codes).table_valued("value")
 
 
 def cpd_audit_outcomes(period: Period, today: date) -> list[AuditOutcomeCount]:
