@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -149,30 +149,44 @@ def yearly_needs(
     return sa.case(*records, else_=sa.null()), sa.case(*peers, else_=sa.null())
 
 
-def cpd_years_of(records: sa.Subquery, most: int) -> sa.Subquery:
+def cpd_years_of(
+    records: sa.Subquery,
+    most: int,
+    *,
+    ending_from: date | None = None,
+    ending_by: date | None = None,
+) -> sa.CTE:
     """In SQL, the CPD years (`cpd_years`) of each record in `records` (columns id, starts_on
     and expires_on, and any others, kept): one row per record and year with the year's number,
-    first day and the day after its last (`ends_before`). `most` is the most years any of the
-    records has (more is harmless)."""
+    first day and the day after its last (`ends_before`); only years whose last day falls from
+    `ending_from` to `ending_by` when given. `most` is the most years any of the records has
+    (more is harmless). Materialised, so the calendar arithmetic runs once a year, not once
+    for each activity joined to it."""
     numbers = sa.union_all(
         *(sa.select(sa.literal(n, sa.Integer).label("number")) for n in range(1, most + 1))
     ).subquery("numbers")
     starts = add_years(records.c.starts_on, numbers.c.number - 1)
     anniversary = add_years(records.c.starts_on, numbers.c.number)
+    ends_before = sa.case(
+        (anniversary < records.c.expires_on, anniversary), else_=records.c.expires_on
+    )
+    conditions = [starts < records.c.expires_on]
+    if ending_from is not None:
+        conditions.append(ends_before > sa.literal(ending_from, sa.Date))
+    if ending_by is not None:
+        conditions.append(ends_before <= sa.literal(ending_by + timedelta(days=1), sa.Date))
     return (
         sa.select(
             *records.c,
             numbers.c.number,
             starts.label("year_starts_on"),
-            sa.case(
-                (anniversary < records.c.expires_on, anniversary),
-                else_=records.c.expires_on,
-            ).label("ends_before"),
+            ends_before.label("ends_before"),
         )
         .select_from(records)
         .join(numbers, sa.true())
-        .where(starts < records.c.expires_on)
-        .subquery("cpd_years")
+        .where(*conditions)
+        .cte("cpd_years")
+        .prefix_with("MATERIALIZED")
     )
 
 

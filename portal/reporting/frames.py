@@ -1511,6 +1511,49 @@ def concentration_table(extract: Extract, rule: Rule) -> SafeTable:
     )
 
 
+# The extract's facts each table is built from, with those of every table it shares figures
+# with (their suppression is linked through the shared keys: the reviewers' totals, England's
+# CPD and audit totals, the recommendation classes' totals), so a download of one table reads
+# only these and still shows the very cells the dashboard does.
+_REVIEWERS = frozenset({"reviewers_by_level", "reviewers_by_quarter", "diversity"})
+_MARKERS = frozenset({"marker_levels"})
+_CLASSES = frozenset({"recommendation_classes"})
+TABLE_FACTS: dict[str, frozenset[str]] = {
+    "reviewers-by-region-and-level": _REVIEWERS,
+    "reviewers-by-quarter": _REVIEWERS,
+    "reviewers-by-specialism": frozenset({"reviewers_by_specialism"}),
+    "places-this-quarter": frozenset({"places_this_quarter"}),
+    "places-by-quarter": frozenset({"places_by_quarter"}),
+    "notifications-by-region": frozenset({"notifications"}),
+    "commissions-by-region": frozenset({"commissions"}),
+    "expiring-accreditations": frozenset({"expiries"}),
+    "concentration": frozenset({"concentration"}),
+    "applications-by-state": frozenset({"applications_by_state"}),
+    "outcomes-by-year": frozenset({"outcomes"}),
+    "assessor-load": frozenset({"assessor_load"}),
+    "days-to-decision": frozenset({"days_to_decision"}),
+    "days-in-state": frozenset({"days_in_state"}),
+    "cpd-compliance-by-region": frozenset({"compliance"}),
+    "cpd-compliance-by-year": frozenset({"compliance"}),
+    "cpd-hours-by-domain": frozenset({"domain_hours"}),
+    "diversity-ethnicity": _REVIEWERS,
+    "diversity-sex": _REVIEWERS,
+    "diversity-disability": _REVIEWERS,
+    "diversity-age": _REVIEWERS,
+    "cpd-audit-by-year": frozenset({"audit_outcomes"}),
+    "cpd-audit-by-region": frozenset({"audit_outcomes"}),
+    "qa-grades-by-year": frozenset({"grades"}),
+    "qa-marker-levels": _MARKERS,
+    "qa-lowest-markers": _MARKERS,
+    "qa-marker-levels-by-year": _MARKERS,
+    "learning-conditions-by-year": frozenset({"condition_counts"}),
+    "national-recommendations-by-response": frozenset({"response_counts"}),
+    "recommendation-classes-by-year": _CLASSES,
+    "recommendation-classes-by-region": _CLASSES,
+    "recommendation-classes-by-theme": _CLASSES,
+}
+
+
 def all_tables(extract: Extract, rule: Rule) -> list[SafeTable]:
     tables = build_tables(extract, rule)
     tables.insert(

@@ -153,38 +153,38 @@ def reviewers_by_level(today: date) -> list[RegionCount]:
 
 def reviewers_by_quarter(quarters: Iterable[Quarter], today: date) -> list[QuarterRegionCount]:
     """Accreditations current at the end of each quarter (today for the quarter under way),
-    by region, read from each record's status history."""
+    by region, read from each record's status history: its latest change by then (the later
+    one recorded where two share a time), numbered in one pass over the history."""
     found: list[QuarterRegionCount] = []
     for quarter in quarters:
         day = min(quarter.ends_on, today)
         latest = (
-            sa.select(sa.func.max(AccreditationStatusChange.occurred_at))
-            .where(
-                AccreditationStatusChange.record_id == AccreditationRecord.id,
-                AccreditationStatusChange.occurred_at < _after(day),
+            sa.select(
+                AccreditationStatusChange.record_id,
+                AccreditationStatusChange.to_status,
+                sa.func.row_number()
+                .over(
+                    partition_by=AccreditationStatusChange.record_id,
+                    order_by=(
+                        AccreditationStatusChange.occurred_at.desc(),
+                        AccreditationStatusChange.id.desc(),
+                    ),
+                )
+                .label("newest"),
             )
-            .correlate(AccreditationRecord)
-            .scalar_subquery()
-        )
-        status_then = (
-            sa.select(AccreditationStatusChange.to_status)
-            .where(
-                AccreditationStatusChange.record_id == AccreditationRecord.id,
-                AccreditationStatusChange.occurred_at == latest,
-            )
-            .correlate(AccreditationRecord)
-            .order_by(AccreditationStatusChange.id.desc())
-            .limit(1)
-            .scalar_subquery()
+            .where(AccreditationStatusChange.occurred_at < _after(day))
+            .subquery("status_then")
         )
         rows = db.session.execute(
             sa.select(_record_region(), sa.func.count())
             .select_from(AccreditationRecord)
             .join(Application, Application.id == AccreditationRecord.application_id)
+            .join(latest, latest.c.record_id == AccreditationRecord.id)
             .where(
+                latest.c.newest == 1,
+                latest.c.to_status.in_(CURRENT),
                 AccreditationRecord.starts_on <= day,
                 AccreditationRecord.expires_on > day,
-                status_then.in_(CURRENT),
             )
             .group_by(_record_region())
         )
@@ -520,7 +520,9 @@ def compliance(period: Period, today: date) -> list[ComplianceCount]:
     timeline = cpd_queries.requirement_timeline(
         db.session.scalars(sa.select(records.c.scheme_id).distinct())
     )
-    years = cpd_queries.cpd_years_of(records, cpd_queries.most_cpd_years(records))
+    years = cpd_queries.cpd_years_of(
+        records, cpd_queries.most_cpd_years(records), ending_from=period.starts_on, ending_by=last
+    )
     need_records, need_peers = cpd_queries.yearly_needs(
         timeline, years.c.scheme_id, years.c.year_starts_on
     )
@@ -545,10 +547,6 @@ def compliance(period: Period, today: date) -> list[ComplianceCount]:
                 counts_on >= years.c.year_starts_on,
                 counts_on < years.c.ends_before,
             ),
-        )
-        .where(
-            years.c.ends_before > sa.literal(period.starts_on, sa.Date),
-            years.c.ends_before <= sa.literal(last + timedelta(days=1), sa.Date),
         )
         .group_by(years.c.id, years.c.number, years.c.region, years.c.ends_before)
         .group_by(years.c.scheme_id, years.c.year_starts_on)
@@ -897,41 +895,80 @@ def specialism_names() -> dict[str, str]:
     return {t.code: t.name for t in current().specialisms.terms}
 
 
-def read_extract(period: Period, today: date) -> Extract:
+# The facts read_extract can read, each by the query that reads it.
+FACTS = frozenset(
+    {
+        "reviewers_by_level",
+        "reviewers_by_quarter",
+        "reviewers_by_specialism",
+        "places_this_quarter",
+        "places_by_quarter",
+        "notifications",
+        "commissions",
+        "concentration",
+        "expiries",
+        "applications_by_state",
+        "days_to_decision",
+        "days_in_state",
+        "assessor_load",
+        "outcomes",
+        "compliance",
+        "domain_hours",
+        "audit_outcomes",
+        "grades",
+        "marker_levels",
+        "recommendation_classes",
+        "condition_counts",
+        "response_counts",
+        "diversity",
+    }
+)
+
+
+def read_extract(
+    period: Period, today: date, only: Iterable[str] | None = None
+) -> Extract:
     """Every aggregate the dashboard shows, for England (the region filter cuts the protected
-    tables afterwards, so a region's view never differs from England's)."""
+    tables afterwards, so a region's view never differs from England's); or, for a download,
+    `only` the facts its table needs (frames.TABLE_FACTS), the others left empty."""
+    wanted = FACTS if only is None else frozenset(only)
+    if not wanted <= FACTS:
+        raise ValueError(f"unknown facts: {sorted(wanted - FACTS)}")
     quarters = quarters_between(period.starts_on, min(period.ends_on, today))
     grade_labels, level_labels = qa_scale_labels()
+    readers: dict[str, Any] = {
+        "reviewers_by_level": lambda: reviewers_by_level(today),
+        "reviewers_by_quarter": lambda: reviewers_by_quarter(quarters, today),
+        "reviewers_by_specialism": lambda: reviewers_by_specialism(today),
+        "places_this_quarter": lambda: places_this_quarter(today),
+        "places_by_quarter": lambda: places_by_quarter(today),
+        "notifications": lambda: notifications_by_region(period),
+        "commissions": lambda: commissions_by_region(period),
+        "concentration": lambda: concentration(period, today),
+        "expiries": lambda: expiries(today),
+        "applications_by_state": applications_by_state,
+        "days_to_decision": lambda: days_to_decision(period),
+        "days_in_state": lambda: days_in_state(period),
+        "assessor_load": lambda: assessor_load(today),
+        "outcomes": lambda: outcomes_by_year(period),
+        "compliance": lambda: compliance(period, today),
+        "domain_hours": lambda: hours_by_domain(period),
+        "audit_outcomes": lambda: cpd_audit_outcomes(period, today),
+        "grades": lambda: qa_grades(period),
+        "marker_levels": lambda: qa_marker_levels(period),
+        "recommendation_classes": lambda: recommendation_classes(period),
+        "condition_counts": lambda: learning_queries.condition_counts(period),
+        "response_counts": lambda: learning_queries.response_counts(period),
+        "diversity": lambda: diversity(today),
+    }
     return Extract(
         period=period,
         today=today,
         regions=regions(),
-        reviewers_by_level=reviewers_by_level(today),
-        reviewers_by_quarter=reviewers_by_quarter(quarters, today),
         quarters=quarters,
-        reviewers_by_specialism=reviewers_by_specialism(today),
         specialism_names=specialism_names(),
-        places_this_quarter=places_this_quarter(today),
-        places_by_quarter=places_by_quarter(today),
-        notifications=notifications_by_region(period),
-        commissions=commissions_by_region(period),
-        concentration=concentration(period, today),
-        expiries=expiries(today),
-        applications_by_state=applications_by_state(),
-        days_to_decision=days_to_decision(period),
-        days_in_state=days_in_state(period),
-        assessor_load=assessor_load(today),
-        outcomes=outcomes_by_year(period),
-        compliance=compliance(period, today),
-        domain_hours=hours_by_domain(period),
-        audit_outcomes=cpd_audit_outcomes(period, today),
-        grades=qa_grades(period),
         grade_labels=grade_labels,
-        marker_levels=qa_marker_levels(period),
         level_labels=level_labels,
-        recommendation_classes=recommendation_classes(period),
         theme_names=specialism_names(),
-        condition_counts=learning_queries.condition_counts(period),
-        response_counts=learning_queries.response_counts(period),
-        diversity=diversity(today),
+        **{name: readers[name]() for name in sorted(wanted)},
     )
