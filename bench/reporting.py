@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -74,12 +73,43 @@ def _sqlite_file(folder: Path) -> Path:
     return cached
 
 
-@contextmanager
-def _postgres() -> Any:
-    from tests.pgdb import scratch_database
+def _postgres_url() -> str:
+    """The PostgreSQL dataset, kept on the server under a name of this schema, size and
+    builder (like the SQLite file) and built when missing; drop it with
+    `python -m tests.pgdb drop URL` when done."""
+    from tests.pgdb import create_database, drop_database
 
-    with scratch_database(register_search.POSTGRES, f"portal_bench_reports_{os.getpid()}") as url:
-        yield url
+    name = (
+        f"portal_bench_reports_{_head_revision()}_v{reporting_data.BUILDER_VERSION}_"
+        f"{REVIEWERS}_{ACTIVITIES}"
+    )
+    url = sa.make_url(register_search.POSTGRES).set(database=name)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            built = connection.scalar(
+                sa.text("SELECT count(*) FROM users WHERE email = :email"),
+                {"email": reporting_data.ANALYST},
+            )
+    except sa.exc.SQLAlchemyError:
+        built = 0
+    finally:
+        engine.dispose()
+    text = url.render_as_string(hide_password=False)
+    if built:
+        print(f"  using the dataset in database {name}", flush=True)
+        return text
+    drop_database(url)
+    create_database(url)
+    folder = Path(tempfile.mkdtemp(prefix="portal-bench-reports-build-"))
+    try:
+        _build(text, folder)
+    except BaseException:
+        drop_database(url)
+        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return text
 
 
 def run() -> list[dict[str, Any]]:
@@ -103,14 +133,14 @@ def run() -> list[dict[str, Any]]:
             elif kind == "postgresql":
                 problem = register_search._postgres_reachable(sa.make_url(register_search.POSTGRES))
                 if problem:
-                    message = f"PostgreSQL at {register_search.POSTGRES} cannot be reached ({problem})"
+                    message = (
+                        f"PostgreSQL at {register_search.POSTGRES} cannot be reached ({problem})"
+                    )
                     if os.environ.get("CI") == "true":
                         raise SystemExit(message)
                     print(f"  skipped: {message}", flush=True)
                     continue
-                with _postgres() as url:
-                    _build(url, folder)
-                    figures += _measure_apart(kind, url, folder)
+                figures += _measure_apart(kind, _postgres_url(), folder)
             else:
                 raise SystemExit(f"unknown database {kind!r} in BENCH_DATABASES")
         finally:
@@ -166,10 +196,10 @@ def _median(values: list[float]) -> float:
 def measure(kind: str, url: str, folder: Path) -> list[dict[str, Any]]:
     from config.settings import Test
     from portal import create_app
+    from portal.applications.models import AccreditationRecord
     from portal.auth.models import User
     from portal.core.dates import add_years, today_in_england
     from portal.cpd.models import CpdEntry
-    from portal.applications.models import AccreditationRecord
     from portal.extensions import db
     from portal.reporting import queries
     from portal.reporting.disclosure import Rule
@@ -220,6 +250,8 @@ def measure(kind: str, url: str, folder: Path) -> list[dict[str, Any]]:
             views.append((f"{key}.{fmt}", f"/reports/tables/{key}.{fmt}", facts))
     assert client.get("/reports").status_code == 200  # warm: templates, caches
     figures = []
+    # The bare SQL of a set of facts, measured once for every view that shows them.
+    bare_of: dict[tuple[str, ...], float] = {}
     for view, address, facts in views:
         _peak_reset()
         page_ms = []
@@ -229,19 +261,21 @@ def measure(kind: str, url: str, folder: Path) -> list[dict[str, Any]]:
             page_ms.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (address, response.status_code)
         peak = _peak_mb()
-        bare_ms = []
-        with app.app_context(), db.engine.connect() as connection:
-            for _ in range(RUNS):
-                start = time.perf_counter()
-                reporting_sql.run(connection, context, facts)
-                bare_ms.append((time.perf_counter() - start) * 1000)
+        if tuple(facts) not in bare_of:
+            bare_ms = []
+            with app.app_context(), db.engine.connect() as connection:
+                for _ in range(RUNS):
+                    start = time.perf_counter()
+                    reporting_sql.run(connection, context, facts)
+                    bare_ms.append((time.perf_counter() - start) * 1000)
+            bare_of[tuple(facts)] = _median(bare_ms)
         row = {
             "db": kind,
             "reviewers": reviewers,
             "cpd_activities": activities,
             "view": view,
             "ms_median": _median(page_ms),
-            "bare_sql_ms_median": _median(bare_ms),
+            "bare_sql_ms_median": bare_of[tuple(facts)],
             "peak_mb": peak,
         }
         figures.append(row)

@@ -67,8 +67,9 @@ def _at(day: date, hour: int = 11) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
-def build(app: Flask, commissioner_id: int, built: register_search.Built, reviewers: int,
-          activities: int) -> None:
+def build(
+    app: Flask, commissioner_id: int, built: register_search.Built, reviewers: int, activities: int
+) -> None:
     """Grow the register to `reviewers`, load the rules reports judge by, then the rest."""
     with app.app_context():
         runner = app.test_cli_runner()
@@ -260,7 +261,11 @@ def _history(commissioner_id: int, activities: int) -> None:
         sa.select(RubricVersion).where(RubricVersion.status == FrameworkStatus.PUBLISHED)
     )
     markers = (
-        list(db.session.scalars(sa.select(RubricMarker.id).where(RubricMarker.rubric_id == rubric.id)))
+        list(
+            db.session.scalars(
+                sa.select(RubricMarker.id).where(RubricMarker.rubric_id == rubric.id)
+            )
+        )
         if rubric is not None
         else []
     )
@@ -291,7 +296,9 @@ def _history(commissioner_id: int, activities: int) -> None:
             }
         )
         for marker_id in markers:
-            scores.append({"review_id": review_id, "marker_id": marker_id, "level": rng.choice(levels)})
+            scores.append(
+                {"review_id": review_id, "marker_id": marker_id, "level": rng.choice(levels)}
+            )
         for position in range(1, rng.randint(2, 5)):
             analyses.append(
                 {
@@ -330,9 +337,7 @@ def _history(commissioner_id: int, activities: int) -> None:
     db.session.commit()
 
     # Serious incident notifications: every partnership, the last 36 months.
-    batch = NotificationImport(
-        filename="bench.csv", sha256="0" * 64, loaded_by_id=analyst.id
-    )
+    batch = NotificationImport(filename="bench.csv", sha256="0" * 64, loaded_by_id=analyst.id)
     db.session.add(batch)
     db.session.flush()
     month = today.replace(day=1)
@@ -365,4 +370,6 @@ def _resequence() -> None:
         )
     db.session.commit()
     with db.engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            sa.text("VACUUM ANALYZE")
+        )

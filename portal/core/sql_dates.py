@@ -10,7 +10,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 
-class add_years(FunctionElement[Any]):  # noqa: N801  (an SQL function's name)
+class add_years(FunctionElement[Any]):
     """`add_years(day, n)` in SQL: the same day n years later, 29 February becoming 28
     February in other years (as core.dates.add_years)."""
 
@@ -19,7 +19,7 @@ class add_years(FunctionElement[Any]):  # noqa: N801  (an SQL function's name)
     name = "add_years"
 
 
-class add_days(FunctionElement[Any]):  # noqa: N801
+class add_days(FunctionElement[Any]):
     """`add_days(day, n)` in SQL: the day n days later (earlier when negative)."""
 
     type = sa.Date()

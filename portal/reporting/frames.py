@@ -28,11 +28,10 @@ from portal.reporting.disclosure import (
     protect,
     protect_linked,
     published_counts,
-    quantile,
     rate_cell,
     statistic_cell,
 )
-from portal.reporting.facts import NO_REGION, Extract, RegionName
+from portal.reporting.facts import NO_REGION, Durations, Extract, RegionName
 from portal.reporting.models import (
     AGE_BAND_LABELS,
     DISABILITY_LABELS,
@@ -1399,7 +1398,7 @@ def duration_table(
     key: str,
     title: str,
     row_heading: str,
-    durations: Sequence[tuple[str, Sequence[float]]],
+    durations: Sequence[tuple[str, Durations]],
     rule: Rule,
     today: date,
     notes: Sequence[str],
@@ -1408,15 +1407,15 @@ def duration_table(
     (a median of three applications would describe those three)."""
     rows = []
     for label, days in durations:
-        n = len(days)
+        n = days.count
         count = Cell(None, SUPPRESSED) if 0 < n < rule.threshold else Cell(float(n))
         rows.append(
             TableRow(
                 label,
                 (
                     count,
-                    statistic_cell(quantile(days, 0.5), n, rule),
-                    statistic_cell(quantile(days, 0.9), n, rule),
+                    statistic_cell(days.median, n, rule),
+                    statistic_cell(days.p90, n, rule),
                 ),
             )
         )
@@ -1442,13 +1441,13 @@ def duration_table(
 
 
 def pipeline_durations(extract: Extract, rule: Rule) -> list[SafeTable]:
-    in_state = {d.key: d.days for d in extract.days_in_state}
+    in_state = {d.key: d for d in extract.days_in_state}
     return [
         duration_table(
             "days-to-decision",
             "Days from submission to decision",
             "Year of decision",
-            [(d.key, d.days) for d in extract.days_to_decision],
+            [(d.key, d) for d in extract.days_to_decision],
             rule,
             extract.today,
             ("First decisions made in the period; days from submission, in calendar days.",),

@@ -26,8 +26,8 @@ from portal.applications.models import (
 )
 from portal.auth.models import RoleGrant
 from portal.core.dates import add_months
-from portal.core.sql_dates import add_days
 from portal.core.permissions import Role
+from portal.core.sql_dates import add_days
 from portal.cpd import queries as cpd_queries
 from portal.cpd.audit_models import AuditOutcome, AuditStatus, CpdAuditCycle, CpdAuditSelection
 from portal.cpd.models import CpdEntry, EntryStatus
@@ -47,6 +47,7 @@ from portal.register import commissioning_queries
 from portal.register.commissioning_models import Commission
 from portal.register.models import RegisterEntry, RegisterEntryTerm, TermKind
 from portal.reporting import learning_queries
+from portal.reporting.disclosure import quantile
 from portal.reporting.facts import (
     AssessorLoad,
     AuditOutcomeCount,
@@ -315,13 +316,30 @@ def notifications_by_region(period: Period) -> list[RegionNotifications]:
 
 def commissions_by_region(period: Period) -> list[RegionCommissions]:
     """Commissions starting in the period by the partnership's region, with the median days
-    from shortlisting the reviewer to recording the commission."""
-    return [
-        RegionCommissions(row.key, row.commissions, row.median_days_to_commission)
-        for row in commissioning_queries.commissions_by(
-            "region", since=period.starts_on, until=period.ends_on
-        )
-    ]
+    from shortlisting the reviewer to recording the commission (on PostgreSQL grouped in SQL,
+    on SQLite, which has no percentiles, by the commissioning report's own count)."""
+    if not _on_postgresql():
+        return [
+            RegionCommissions(row.key, row.commissions, row.median_days_to_commission)
+            for row in commissioning_queries.commissions_by(
+                "region", since=period.starts_on, until=period.ends_on
+            )
+        ]
+    name = sa.func.coalesce(Region.name, "No region")
+    days = (
+        sa.cast(sa.extract("epoch", Commission.recorded_at - Commission.shortlisted_at), sa.Float)
+        / 86400
+    )
+    rows = db.session.execute(
+        sa.select(name, sa.func.count(), sa.func.percentile_cont(0.5).within_group(days))
+        .select_from(Commission)
+        .join(Organisation, Organisation.id == Commission.partnership_id)
+        .outerjoin(Region, Region.code == Organisation.region_code)
+        .where(Commission.starts_on >= period.starts_on, Commission.starts_on <= period.ends_on)
+        .group_by(name)
+        .order_by(name)
+    )
+    return [RegionCommissions(str(key), int(n), _float(median)) for key, n, median in rows]
 
 
 def concentration(period: Period, today: date) -> Concentration:
@@ -399,28 +417,68 @@ def _days(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 86400
 
 
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _durations(key: Any, later: Any, earlier: Any, source: Any, *where: Any) -> list[Any]:
+    """(key, count, median, 90th percentile) of the days from `earlier` to `later`, by `key`:
+    on PostgreSQL worked out in SQL (percentile_cont), on SQLite, which has no percentiles,
+    from the durations read a row at a time."""
+    if _on_postgresql():
+        days = sa.cast(sa.extract("epoch", later - earlier), sa.Float) / 86400
+        return list(
+            db.session.execute(
+                sa.select(
+                    key,
+                    sa.func.count(),
+                    sa.func.percentile_cont(0.5).within_group(days),
+                    sa.func.percentile_cont(0.9).within_group(days),
+                )
+                .select_from(source)
+                .where(*where)
+                .group_by(key)
+            )
+        )
+    found: dict[Any, list[float]] = defaultdict(list)
+    for k, finished, started in db.session.execute(
+        sa.select(key, later, earlier)
+        .select_from(source)
+        .where(*where)
+        .execution_options(yield_per=5000)
+    ):
+        found[k].append(_days(finished, started))
+    return [(k, len(days), quantile(days, 0.5), quantile(days, 0.9)) for k, days in found.items()]
+
+
+def _year_of(moment: Any) -> Any:
+    """The year of a stored UTC time (PostgreSQL would otherwise use the session's zone)."""
+    if _on_postgresql():
+        return sa.extract("year", sa.func.timezone("UTC", moment))
+    return sa.extract("year", moment)
+
+
 def days_to_decision(period: Period) -> list[Durations]:
     """Days from submission to the first decision, for decisions made in the period, by the
-    year of the decision. Only the two timestamps are read, a row at a time."""
+    year of the decision: counts, medians and 90th percentiles grouped in SQL."""
     first_decision = (
         sa.select(Decision.application_id, sa.func.min(Decision.decided_at).label("decided_at"))
         .group_by(Decision.application_id)
         .subquery()
     )
-    found: dict[str, list[float]] = defaultdict(list)
-    rows = db.session.execute(
-        sa.select(first_decision.c.decided_at, Application.submitted_at)
-        .join(Application, Application.id == first_decision.c.application_id)
-        .where(
-            Application.submitted_at.is_not(None),
-            first_decision.c.decided_at >= _start_of(period.starts_on),
-            first_decision.c.decided_at < _after(period.ends_on),
-        )
-        .execution_options(yield_per=2000)
+    rows = _durations(
+        _year_of(first_decision.c.decided_at),
+        first_decision.c.decided_at,
+        Application.submitted_at,
+        first_decision.join(Application, Application.id == first_decision.c.application_id),
+        Application.submitted_at.is_not(None),
+        first_decision.c.decided_at >= _start_of(period.starts_on),
+        first_decision.c.decided_at < _after(period.ends_on),
     )
-    for decided_at, submitted_at in rows:
-        found[str(decided_at.year)].append(_days(decided_at, submitted_at))
-    return [Durations(key, tuple(found[key])) for key in sorted(found)]
+    return sorted(
+        (Durations(str(int(year)), int(n), _float(m), _float(p)) for year, n, m, p in rows),
+        key=lambda d: d.key,
+    )
 
 
 def days_in_state(period: Period) -> list[Durations]:
@@ -436,19 +494,23 @@ def days_in_state(period: Period) -> list[Durations]:
         )
         .label("left_at"),
     ).subquery()
-    found: dict[str, list[float]] = defaultdict(list)
-    rows = db.session.execute(
-        sa.select(spell.c.status, spell.c.entered_at, spell.c.left_at)
-        .where(
-            spell.c.left_at.is_not(None),
-            spell.c.left_at >= _start_of(period.starts_on),
-            spell.c.left_at < _after(period.ends_on),
-        )
-        .execution_options(yield_per=2000)
+    rows = _durations(
+        spell.c.status,
+        spell.c.left_at,
+        spell.c.entered_at,
+        spell,
+        spell.c.left_at.is_not(None),
+        spell.c.left_at >= _start_of(period.starts_on),
+        spell.c.left_at < _after(period.ends_on),
     )
-    for status, entered_at, left_at in rows:
-        found[ApplicationStatus(status).value].append(_days(left_at, entered_at))
-    return [Durations(key, tuple(days)) for key, days in found.items()]
+    return [
+        Durations(ApplicationStatus(status).value, int(n), _float(m), _float(p))
+        for status, n, m, p in rows
+    ]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def assessor_load(today: date) -> list[AssessorLoad]:
@@ -571,29 +633,50 @@ def compliance(period: Period, today: date) -> list[ComplianceCount]:
 def hours_by_domain(period: Period) -> list[DomainHours]:
     """Hours of completed activities in the period by the framework domain they developed (an
     activity developing two domains counts in both, once in each however many of the domain's
-    competencies it names), with how many reviewers logged them: grouped in SQL."""
+    competencies it names), with how many reviewers logged them: grouped in SQL. Each code is
+    given its domain's title by a CASE over the frameworks' few competencies (read first), not
+    a join, which PostgreSQL would otherwise repeat for every activity."""
+    titles: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for framework_id, code, title in db.session.execute(
+        sa.select(Competency.framework_id, Competency.code, FrameworkDomain.title).join(
+            FrameworkDomain, FrameworkDomain.id == Competency.domain_id
+        )
+    ):
+        titles[title].append((framework_id, code))
+    if not titles:
+        return []
     day = sa.func.coalesce(CpdEntry.ends_on, CpdEntry.starts_on)
     code = _competency_codes()
+    title_of = sa.case(
+        *(
+            (
+                sa.or_(
+                    *(
+                        sa.and_(
+                            Application.framework_id == framework_id,
+                            code.c.value.in_(sorted(c for f, c in pairs if f == framework_id)),
+                        )
+                        for framework_id in sorted({f for f, _ in pairs})
+                    )
+                ),
+                sa.literal(title),
+            )
+            for title, pairs in sorted(titles.items())
+        ),
+        else_=sa.null(),
+    )
     per_entry = (
         sa.select(
             CpdEntry.id,
             CpdEntry.user_id,
             CpdEntry.hours_quarters,
-            FrameworkDomain.title,
+            title_of.label("title"),
         )
         .distinct()
         .select_from(CpdEntry)
         .join(AccreditationRecord, AccreditationRecord.id == CpdEntry.record_id)
         .join(Application, Application.id == AccreditationRecord.application_id)
         .join(code, sa.true())
-        .join(
-            Competency,
-            sa.and_(
-                Competency.framework_id == Application.framework_id,
-                Competency.code == code.c.value,
-            ),
-        )
-        .join(FrameworkDomain, FrameworkDomain.id == Competency.domain_id)
         .where(
             CpdEntry.status == EntryStatus.COMPLETED,
             day >= period.starts_on,
@@ -607,6 +690,7 @@ def hours_by_domain(period: Period) -> list[DomainHours]:
             sa.func.count(sa.distinct(per_entry.c.user_id)),
             sa.func.coalesce(sa.func.sum(per_entry.c.hours_quarters), 0),
         )
+        .where(per_entry.c.title.is_not(None))
         .group_by(per_entry.c.title)
         .order_by(per_entry.c.title)
     )
@@ -925,9 +1009,7 @@ FACTS = frozenset(
 )
 
 
-def read_extract(
-    period: Period, today: date, only: Iterable[str] | None = None
-) -> Extract:
+def read_extract(period: Period, today: date, only: Iterable[str] | None = None) -> Extract:
     """Every aggregate the dashboard shows, for England (the region filter cuts the protected
     tables afterwards, so a region's view never differs from England's); or, for a download,
     `only` the facts its table needs (frames.TABLE_FACTS), the others left empty."""
@@ -935,7 +1017,13 @@ def read_extract(
     if not wanted <= FACTS:
         raise ValueError(f"unknown facts: {sorted(wanted - FACTS)}")
     quarters = quarters_between(period.starts_on, min(period.ends_on, today))
-    grade_labels, level_labels = qa_scale_labels()
+    # The labels and names only the tables that show them need.
+    grade_labels, level_labels = (
+        qa_scale_labels() if wanted & {"grades", "marker_levels"} else ({}, {})
+    )
+    names = (
+        specialism_names() if wanted & {"reviewers_by_specialism", "recommendation_classes"} else {}
+    )
     readers: dict[str, Any] = {
         "reviewers_by_level": lambda: reviewers_by_level(today),
         "reviewers_by_quarter": lambda: reviewers_by_quarter(quarters, today),
@@ -966,9 +1054,9 @@ def read_extract(
         today=today,
         regions=regions(),
         quarters=quarters,
-        specialism_names=specialism_names(),
+        specialism_names=names,
         grade_labels=grade_labels,
         level_labels=level_labels,
-        theme_names=specialism_names(),
+        theme_names=names,
         **{name: readers[name]() for name in sorted(wanted)},
     )

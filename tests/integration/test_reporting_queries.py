@@ -24,7 +24,7 @@ from portal.core.permissions import Role
 from portal.extensions import db
 from portal.register.commissioning_models import Commission, ReviewType
 from portal.reporting import queries
-from portal.reporting.facts import Period
+from portal.reporting.facts import Durations, Period
 from portal.reporting.models import (
     AgeBand,
     Disability,
@@ -287,7 +287,13 @@ def test_pipeline_states_durations_and_outcomes(today):
     }
     period = Period(today - timedelta(days=365), today)
     durations = queries.days_to_decision(period)
-    assert sorted(d for row in durations for d in row.days) == [10, 20, 30, 40, 50, 100]
+    by_year: dict[str, list[int]] = {}
+    for days in (10, 20, 30, 40, 50, 100):
+        by_year.setdefault(str((base + timedelta(days=days)).year), []).append(days)
+    # Counts, medians and 90th percentiles (in SQL on PostgreSQL) as the rules define them.
+    assert durations == [Durations.of(year, days) for year, days in sorted(by_year.items())]
+    if len(by_year) == 1:
+        assert (durations[0].count, durations[0].median, durations[0].p90) == (6, 35, 75)
     outcomes = {(o.outcome, o.year): o.count for o in queries.outcomes_by_year(period)}
     assert sum(n for (outcome, _), n in outcomes.items() if outcome == "accredit") == 5
     assert sum(n for (outcome, _), n in outcomes.items() if outcome == "decline") == 1
@@ -315,9 +321,14 @@ def test_days_in_each_state_from_the_history(today):
         )
     db.session.commit()
     found = {
-        d.key: d.days for d in queries.days_in_state(Period(today - timedelta(days=60), today))
+        d.key: (d.count, d.median, d.p90)
+        for d in queries.days_in_state(Period(today - timedelta(days=60), today))
     }
-    assert found == {"draft": (5.0,), "submitted": (3.0,), "in_assessment": (12.0,)}
+    assert found == {
+        "draft": (1, 5.0, 5.0),
+        "submitted": (1, 3.0, 3.0),
+        "in_assessment": (1, 12.0, 12.0),
+    }
 
 
 def test_assessor_load_counts_open_and_overdue_without_names(today):
