@@ -144,7 +144,7 @@ def yearly_needs(
             records.append((sa.and_(*test), document.records_per_year))
             peers.append((sa.and_(*test), document.peer_discussions_per_year))
     if not records:
-        nothing = sa.cast(sa.null(), sa.Integer)
+        nothing: sa.ColumnElement[int | None] = sa.cast(sa.null(), sa.Integer)
         return nothing, nothing
     return sa.case(*records, else_=sa.null()), sa.case(*peers, else_=sa.null())
 
