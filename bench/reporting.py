@@ -149,19 +149,22 @@ def run() -> list[dict[str, Any]]:
 
 
 def _measure_apart(kind: str, url: str, folder: Path) -> list[dict[str, Any]]:
-    """Measure in a fresh process; its last line of output is the figures, in JSON."""
-    result = subprocess.run(  # noqa: S603  (our own module, our own arguments)
+    """Measure in a fresh process, passing its progress on; its last line is the figures."""
+    lines: list[str] = []
+    with subprocess.Popen(  # noqa: S603  (our own module, our own arguments)
         [sys.executable, "-m", "bench.reporting", "measure", kind, url, str(folder)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        check=False,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-    )
-    for line in result.stdout.splitlines()[:-1]:
-        print(line, flush=True)
-    if result.returncode != 0:
-        raise SystemExit(f"measuring on {kind} failed:\n{result.stderr[-4000:]}")
-    return list(json.loads(result.stdout.splitlines()[-1]))
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if lines:
+                print(lines[-1], end="", flush=True)
+            lines.append(line)
+    if process.returncode != 0 or not lines:
+        raise SystemExit(f"measuring on {kind} failed (its errors are above)")
+    return list(json.loads(lines[-1]))
 
 
 # In the fresh process

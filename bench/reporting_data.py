@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from bench import register_search
+from bench import bulk, register_search
 from portal.applications.models import (
     AccreditationRecord,
     AccreditationStatusChange,
@@ -59,8 +59,7 @@ REGIONS = [f"E1200000{n}" for n in range(1, 10)]
 
 
 def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(model.__table__), rows[start : start + BATCH])
+    bulk.insert(model, rows)
 
 
 def _at(day: date, hour: int = 11) -> datetime:
