@@ -204,7 +204,13 @@ def main(parts: list[str]) -> None:
 
         started = time.perf_counter()
         rows = reporting.run()
-        result["reporting"] = rows
+        # Figures of databases not measured this time are kept.
+        kept = [
+            row
+            for row in result.get("reporting", [])  # type: ignore[attr-defined]
+            if row.get("db") not in {r["db"] for r in rows} | set(reporting.DATABASES)
+        ]
+        result["reporting"] = kept + rows
         print(reporting.table(rows))
         print(f"Reports measured in {time.perf_counter() - started:.0f} s")
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

@@ -28,9 +28,11 @@ from bench import register_search, reporting_data, reporting_sql
 REVIEWERS = int(os.environ.get("BENCH_REPORTING_REVIEWERS", "100000"))
 ACTIVITIES = int(os.environ.get("BENCH_REPORTING_ACTIVITIES", str(REVIEWERS * 10)))
 RUNS = int(os.environ.get("BENCH_REPORTING_RUNS", "3"))
+# The tables whose downloads are measured (default: all of them).
+TABLES = [k for k in os.environ.get("BENCH_REPORTING_TABLES", "").split(",") if k]
 OUTPUT = Path(os.environ.get("BENCH_OUTPUT", "build"))
 CACHE = Path(os.environ.get("BENCH_CACHE", str(OUTPUT / "bench-cache")))
-KEYS = ("db", "reviewers", "cpd_activities", "view", "ms_median", "bare_sql_ms_median", "peak_mb")
+DATABASES = register_search.DATABASES
 
 
 def _head_revision() -> str:
@@ -116,7 +118,7 @@ def run() -> list[dict[str, Any]]:
     """Every database asked for (BENCH_DATABASES); PostgreSQL is skipped with a warning when
     it cannot be reached (a failure when CI=true)."""
     figures: list[dict[str, Any]] = []
-    for kind in register_search.DATABASES:
+    for kind in DATABASES:
         print(
             f"Reports on {kind}: {REVIEWERS:,} reviewers, {ACTIVITIES:,} CPD activities, "
             f"{RUNS} runs of each view:",
@@ -246,7 +248,7 @@ def measure(kind: str, url: str, folder: Path) -> list[dict[str, Any]]:
         session["_seen"] = time.time()
         session["_mfa"] = True
     views = [("dashboard", "/reports", list(reporting_sql.STATEMENTS))]
-    for key in keys:
+    for key in [k for k in keys if not TABLES or k in TABLES]:
         facts = sorted(TABLE_FACTS.get(key, reporting_sql.STATEMENTS))
         facts = [f for f in facts if f in reporting_sql.STATEMENTS]
         for fmt in ("csv", "xlsx"):
