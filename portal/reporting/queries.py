@@ -1,6 +1,7 @@
-"""Read models for reports: each returns aggregates computed in SQL (GROUP BY), or streams only
-the columns a median needs, never whole tables or people. Each runs a fixed number of queries
-whatever the size of the data."""
+"""Read models for reports: each returns aggregates computed in SQL (GROUP BY; medians and
+percentiles too on PostgreSQL, while SQLite, which has none, streams only the durations a median
+needs), never whole tables or people. Each runs a fixed number of queries whatever the size of
+the data."""
 
 from __future__ import annotations
 
