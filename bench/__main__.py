@@ -1,8 +1,10 @@
-"""Time the main pages on a populated SQLite database, and partnerships' register search at
-10,000 and 100,000 reviewers on SQLite and PostgreSQL (figures, not pass/fail).
+"""Time the main pages on a populated SQLite database, partnerships' register search at
+10,000 and 100,000 reviewers, and the analysts' reports at scale, on SQLite and PostgreSQL
+(figures, not pass/fail).
 
-`python -m bench` runs both; `python -m bench pages` or `python -m bench register_search` runs
-one and keeps the other's figures already in build/bench.json."""
+`python -m bench` runs all three, the third being the analysts' reports at 100,000 reviewers and
+1,000,000 CPD activities (bench/reporting.py); `python -m bench pages`, `... register_search` or
+`... reporting` runs the parts named and keeps the others' figures already in build/bench.json."""
 
 from __future__ import annotations
 
@@ -183,10 +185,10 @@ def pages() -> dict[str, object]:
 
 
 def main(parts: list[str]) -> None:
-    unknown = set(parts) - {"pages", "register_search"}
+    unknown = set(parts) - {"pages", "register_search", "reporting"}
     if unknown:
         raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}")
-    chosen = parts or ["pages", "register_search"]
+    chosen = parts or ["pages", "register_search", "reporting"]
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / "bench.json"
     result: dict[str, object] = json.loads(path.read_text()) if path.exists() else {}
@@ -198,6 +200,20 @@ def main(parts: list[str]) -> None:
         figures = register_search.run()
         result["register_search"] = figures
         print(register_search.table(figures))
+    if "reporting" in chosen:
+        from bench import reporting
+
+        started = time.perf_counter()
+        rows = reporting.run()
+        # Figures of databases not measured this time are kept.
+        kept = [
+            row
+            for row in result.get("reporting", [])  # type: ignore[attr-defined]
+            if row.get("db") not in {r["db"] for r in rows} | set(reporting.DATABASES)
+        ]
+        result["reporting"] = kept + rows
+        print(reporting.table(rows))
+        print(f"Reports measured in {time.perf_counter() - started:.0f} s")
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"Written to {path}")
 

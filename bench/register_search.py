@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, Response
 from flask_migrate import upgrade
 
+from bench import bulk
 from config.settings import Test
 from portal import create_app
 from portal.applications.models import (
@@ -209,8 +210,7 @@ def _next_id(model: type[Any]) -> int:
 
 
 def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(model.__table__), rows[start : start + BATCH])
+    bulk.insert(model, rows)
 
 
 def grow(count: int, built: Built, commissioner_id: int) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from portal.applications.models import AccreditationRecord, Application
+from portal.core.sql_dates import add_years
 from portal.core.templating import LONDON, format_date
 from portal.cpd.frames import ActivityRow
 from portal.cpd.models import (
@@ -32,6 +33,7 @@ from portal.cpd.rules import (
     format_hours,
     hours_by_domain,
     in_force_on,
+    in_force_spans,
     judge_term,
     judge_year,
     year_of,
@@ -120,6 +122,78 @@ def requirement_timeline(
             raise RuntimeError("version.published_at is not set")
         timeline[version.scheme_id].append((_local_day(version.published_at), document_of(version)))
     return timeline
+
+
+def yearly_needs(
+    timeline: dict[int, list[tuple[date, RequirementDocument]]],
+    scheme_id: sa.ColumnElement[int],
+    day: sa.ColumnElement[date],
+) -> tuple[sa.ColumnElement[int | None], sa.ColumnElement[int | None]]:
+    """In SQL, the completed records and peer discussions a year needs under the requirements
+    in force on `day` for `scheme_id` (`in_force_on`, as ranges of days); NULL where the scheme
+    has none."""
+    records: list[tuple[sa.ColumnElement[bool], int]] = []
+    peers: list[tuple[sa.ColumnElement[bool], int]] = []
+    for scheme, versions in timeline.items():
+        for since, until, document in in_force_spans(versions):
+            test = [scheme_id == scheme]
+            if since is not None:
+                test.append(day >= sa.literal(since, sa.Date))
+            if until is not None:
+                test.append(day < sa.literal(until, sa.Date))
+            records.append((sa.and_(*test), document.records_per_year))
+            peers.append((sa.and_(*test), document.peer_discussions_per_year))
+    if not records:
+        nothing: sa.ColumnElement[int | None] = sa.cast(sa.null(), sa.Integer)
+        return nothing, nothing
+    return sa.case(*records, else_=sa.null()), sa.case(*peers, else_=sa.null())
+
+
+def cpd_years_of(
+    records: sa.Subquery,
+    most: int,
+    *,
+    ending_from: date | None = None,
+    ending_by: date | None = None,
+) -> sa.CTE:
+    """In SQL, the CPD years (`cpd_years`) of each record in `records` (columns id, starts_on
+    and expires_on, and any others, kept): one row per record and year with the year's number,
+    first day and the day after its last (`ends_before`); only years whose last day falls from
+    `ending_from` to `ending_by` when given. `most` is the most years any of the records has
+    (more is harmless). Materialised, so the calendar arithmetic runs once a year, not once
+    for each activity joined to it."""
+    numbers = sa.union_all(
+        *(sa.select(sa.literal(n, sa.Integer).label("number")) for n in range(1, most + 1))
+    ).subquery("numbers")
+    starts = add_years(records.c.starts_on, numbers.c.number - 1)
+    anniversary = add_years(records.c.starts_on, numbers.c.number)
+    ends_before = sa.case(
+        (anniversary < records.c.expires_on, anniversary), else_=records.c.expires_on
+    )
+    conditions = [starts < records.c.expires_on]
+    if ending_from is not None:
+        conditions.append(ends_before > sa.literal(ending_from, sa.Date))
+    if ending_by is not None:
+        conditions.append(ends_before <= sa.literal(ending_by + timedelta(days=1), sa.Date))
+    return (
+        sa.select(
+            *records.c,
+            numbers.c.number,
+            starts.label("year_starts_on"),
+            ends_before.label("ends_before"),
+        )
+        .select_from(records)
+        .join(numbers, sa.true())
+        .where(*conditions)
+        .cte("cpd_years")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def most_cpd_years(records: sa.Subquery) -> int:
+    """The most CPD years any record in `records` has, or more (never fewer)."""
+    years = sa.extract("year", records.c.expires_on) - sa.extract("year", records.c.starts_on)
+    return int(db.session.scalar(sa.select(sa.func.max(years))) or 0) + 1
 
 
 # A reviewer's record

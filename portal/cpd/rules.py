@@ -80,6 +80,23 @@ def in_force_on(versions: Sequence[tuple[date, T]], day: date) -> T | None:
     return chosen
 
 
+def in_force_spans(versions: Sequence[tuple[date, T]]) -> list[tuple[date | None, date | None, T]]:
+    """`in_force_on` as spans of days: (from, until, version), `from` inclusive and `until`
+    exclusive, None for open ends; a day falls in exactly one span, the one whose version
+    `in_force_on` gives for it (so SQL can pick the version with a range test)."""
+    ordered = sorted(versions, key=lambda pair: pair[0])
+    if not ordered:
+        return []
+    last_of_day: dict[date, T] = {}
+    for published_on, version in ordered:
+        last_of_day[published_on] = version
+    days = sorted(last_of_day)
+    spans: list[tuple[date | None, date | None, T]] = [(None, days[0], ordered[0][1])]
+    for i, day in enumerate(days):
+        spans.append((day, days[i + 1] if i + 1 < len(days) else None, last_of_day[day]))
+    return spans
+
+
 # Hours
 
 

@@ -3,8 +3,11 @@ Pure: no Flask, no database."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+
+from portal.reporting.disclosure import quantile
 
 NO_REGION = "Region not known"
 
@@ -106,10 +109,18 @@ class StateCount:
 
 @dataclass(frozen=True)
 class Durations:
-    """Days taken, by a label (a year of decision, a state)."""
+    """Days taken, by a label (a year of decision, a state): how many, and their median and
+    90th percentile (interpolated between closest ranks, as PostgreSQL's percentile_cont and
+    `disclosure.quantile` work them out)."""
 
     key: str
-    days: tuple[float, ...]
+    count: int
+    median: float | None
+    p90: float | None
+
+    @classmethod
+    def of(cls, key: str, days: Sequence[float]) -> Durations:
+        return cls(key, len(days), quantile(days, 0.5), quantile(days, 0.9))
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,10 @@ from portal.reporting.disclosure import (
     protect,
     protect_linked,
     published_counts,
-    quantile,
     rate_cell,
     statistic_cell,
 )
-from portal.reporting.facts import NO_REGION, Extract, RegionName
+from portal.reporting.facts import NO_REGION, Durations, Extract, RegionName
 from portal.reporting.models import (
     AGE_BAND_LABELS,
     DISABILITY_LABELS,
@@ -1399,7 +1398,7 @@ def duration_table(
     key: str,
     title: str,
     row_heading: str,
-    durations: Sequence[tuple[str, Sequence[float]]],
+    durations: Sequence[tuple[str, Durations]],
     rule: Rule,
     today: date,
     notes: Sequence[str],
@@ -1408,15 +1407,15 @@ def duration_table(
     (a median of three applications would describe those three)."""
     rows = []
     for label, days in durations:
-        n = len(days)
+        n = days.count
         count = Cell(None, SUPPRESSED) if 0 < n < rule.threshold else Cell(float(n))
         rows.append(
             TableRow(
                 label,
                 (
                     count,
-                    statistic_cell(quantile(days, 0.5), n, rule),
-                    statistic_cell(quantile(days, 0.9), n, rule),
+                    statistic_cell(days.median, n, rule),
+                    statistic_cell(days.p90, n, rule),
                 ),
             )
         )
@@ -1442,13 +1441,13 @@ def duration_table(
 
 
 def pipeline_durations(extract: Extract, rule: Rule) -> list[SafeTable]:
-    in_state = {d.key: d.days for d in extract.days_in_state}
+    in_state = {d.key: d for d in extract.days_in_state}
     return [
         duration_table(
             "days-to-decision",
             "Days from submission to decision",
             "Year of decision",
-            [(d.key, d.days) for d in extract.days_to_decision],
+            [(d.key, d) for d in extract.days_to_decision],
             rule,
             extract.today,
             ("First decisions made in the period; days from submission, in calendar days.",),
@@ -1509,6 +1508,49 @@ def concentration_table(extract: Extract, rule: Rule) -> SafeTable:
             "up), those with the most commissions starting in the period.",
         ),
     )
+
+
+# The extract's facts each table is built from, with those of every table it shares figures
+# with (their suppression is linked through the shared keys: the reviewers' totals, England's
+# CPD and audit totals, the recommendation classes' totals), so a download of one table reads
+# only these and still shows the very cells the dashboard does.
+_REVIEWERS = frozenset({"reviewers_by_level", "reviewers_by_quarter", "diversity"})
+_MARKERS = frozenset({"marker_levels"})
+_CLASSES = frozenset({"recommendation_classes"})
+TABLE_FACTS: dict[str, frozenset[str]] = {
+    "reviewers-by-region-and-level": _REVIEWERS,
+    "reviewers-by-quarter": _REVIEWERS,
+    "reviewers-by-specialism": frozenset({"reviewers_by_specialism"}),
+    "places-this-quarter": frozenset({"places_this_quarter"}),
+    "places-by-quarter": frozenset({"places_by_quarter"}),
+    "notifications-by-region": frozenset({"notifications"}),
+    "commissions-by-region": frozenset({"commissions"}),
+    "expiring-accreditations": frozenset({"expiries"}),
+    "concentration": frozenset({"concentration"}),
+    "applications-by-state": frozenset({"applications_by_state"}),
+    "outcomes-by-year": frozenset({"outcomes"}),
+    "assessor-load": frozenset({"assessor_load"}),
+    "days-to-decision": frozenset({"days_to_decision"}),
+    "days-in-state": frozenset({"days_in_state"}),
+    "cpd-compliance-by-region": frozenset({"compliance"}),
+    "cpd-compliance-by-year": frozenset({"compliance"}),
+    "cpd-hours-by-domain": frozenset({"domain_hours"}),
+    "diversity-ethnicity": _REVIEWERS,
+    "diversity-sex": _REVIEWERS,
+    "diversity-disability": _REVIEWERS,
+    "diversity-age": _REVIEWERS,
+    "cpd-audit-by-year": frozenset({"audit_outcomes"}),
+    "cpd-audit-by-region": frozenset({"audit_outcomes"}),
+    "qa-grades-by-year": frozenset({"grades"}),
+    "qa-marker-levels": _MARKERS,
+    "qa-lowest-markers": _MARKERS,
+    "qa-marker-levels-by-year": _MARKERS,
+    "learning-conditions-by-year": frozenset({"condition_counts"}),
+    "national-recommendations-by-response": frozenset({"response_counts"}),
+    "recommendation-classes-by-year": _CLASSES,
+    "recommendation-classes-by-region": _CLASSES,
+    "recommendation-classes-by-theme": _CLASSES,
+}
 
 
 def all_tables(extract: Extract, rule: Rule) -> list[SafeTable]:

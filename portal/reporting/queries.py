@@ -1,6 +1,7 @@
-"""Read models for reports: each returns aggregates computed in SQL (GROUP BY), or streams only
-the columns a median needs, never whole tables or people. Each runs a fixed number of queries
-whatever the size of the data."""
+"""Read models for reports: each returns aggregates computed in SQL (GROUP BY; medians and
+percentiles too on PostgreSQL, while SQLite, which has none, streams only the durations a median
+needs), never whole tables or people. Each runs a fixed number of queries whatever the size of
+the data."""
 
 from __future__ import annotations
 
@@ -27,10 +28,10 @@ from portal.applications.models import (
 from portal.auth.models import RoleGrant
 from portal.core.dates import add_months
 from portal.core.permissions import Role
+from portal.core.sql_dates import add_days
 from portal.cpd import queries as cpd_queries
 from portal.cpd.audit_models import AuditOutcome, AuditStatus, CpdAuditCycle, CpdAuditSelection
 from portal.cpd.models import CpdEntry, EntryStatus
-from portal.cpd.rules import EntryFacts, cpd_years, in_force_on, judge_year
 from portal.extensions import db
 from portal.framework.models import Competency, FrameworkDomain, FrameworkStatus
 from portal.organisations.models import Organisation, Region
@@ -47,6 +48,7 @@ from portal.register import commissioning_queries
 from portal.register.commissioning_models import Commission
 from portal.register.models import RegisterEntry, RegisterEntryTerm, TermKind
 from portal.reporting import learning_queries
+from portal.reporting.disclosure import quantile
 from portal.reporting.facts import (
     AssessorLoad,
     AuditOutcomeCount,
@@ -153,38 +155,38 @@ def reviewers_by_level(today: date) -> list[RegionCount]:
 
 def reviewers_by_quarter(quarters: Iterable[Quarter], today: date) -> list[QuarterRegionCount]:
     """Accreditations current at the end of each quarter (today for the quarter under way),
-    by region, read from each record's status history."""
+    by region, read from each record's status history: its latest change by then (the later
+    one recorded where two share a time), numbered in one pass over the history."""
     found: list[QuarterRegionCount] = []
     for quarter in quarters:
         day = min(quarter.ends_on, today)
         latest = (
-            sa.select(sa.func.max(AccreditationStatusChange.occurred_at))
-            .where(
-                AccreditationStatusChange.record_id == AccreditationRecord.id,
-                AccreditationStatusChange.occurred_at < _after(day),
+            sa.select(
+                AccreditationStatusChange.record_id,
+                AccreditationStatusChange.to_status,
+                sa.func.row_number()
+                .over(
+                    partition_by=AccreditationStatusChange.record_id,
+                    order_by=(
+                        AccreditationStatusChange.occurred_at.desc(),
+                        AccreditationStatusChange.id.desc(),
+                    ),
+                )
+                .label("newest"),
             )
-            .correlate(AccreditationRecord)
-            .scalar_subquery()
-        )
-        status_then = (
-            sa.select(AccreditationStatusChange.to_status)
-            .where(
-                AccreditationStatusChange.record_id == AccreditationRecord.id,
-                AccreditationStatusChange.occurred_at == latest,
-            )
-            .correlate(AccreditationRecord)
-            .order_by(AccreditationStatusChange.id.desc())
-            .limit(1)
-            .scalar_subquery()
+            .where(AccreditationStatusChange.occurred_at < _after(day))
+            .subquery("status_then")
         )
         rows = db.session.execute(
             sa.select(_record_region(), sa.func.count())
             .select_from(AccreditationRecord)
             .join(Application, Application.id == AccreditationRecord.application_id)
+            .join(latest, latest.c.record_id == AccreditationRecord.id)
             .where(
+                latest.c.newest == 1,
+                latest.c.to_status.in_(CURRENT),
                 AccreditationRecord.starts_on <= day,
                 AccreditationRecord.expires_on > day,
-                status_then.in_(CURRENT),
             )
             .group_by(_record_region())
         )
@@ -315,13 +317,30 @@ def notifications_by_region(period: Period) -> list[RegionNotifications]:
 
 def commissions_by_region(period: Period) -> list[RegionCommissions]:
     """Commissions starting in the period by the partnership's region, with the median days
-    from shortlisting the reviewer to recording the commission."""
-    return [
-        RegionCommissions(row.key, row.commissions, row.median_days_to_commission)
-        for row in commissioning_queries.commissions_by(
-            "region", since=period.starts_on, until=period.ends_on
-        )
-    ]
+    from shortlisting the reviewer to recording the commission (on PostgreSQL grouped in SQL,
+    on SQLite, which has no percentiles, by the commissioning report's own count)."""
+    if not _on_postgresql():
+        return [
+            RegionCommissions(row.key, row.commissions, row.median_days_to_commission)
+            for row in commissioning_queries.commissions_by(
+                "region", since=period.starts_on, until=period.ends_on
+            )
+        ]
+    name = sa.func.coalesce(Region.name, "No region")
+    days = (
+        sa.cast(sa.extract("epoch", Commission.recorded_at - Commission.shortlisted_at), sa.Float)
+        / 86400
+    )
+    rows = db.session.execute(
+        sa.select(name, sa.func.count(), sa.func.percentile_cont(0.5).within_group(days))
+        .select_from(Commission)
+        .join(Organisation, Organisation.id == Commission.partnership_id)
+        .outerjoin(Region, Region.code == Organisation.region_code)
+        .where(Commission.starts_on >= period.starts_on, Commission.starts_on <= period.ends_on)
+        .group_by(name)
+        .order_by(name)
+    )
+    return [RegionCommissions(str(key), int(n), _float(median)) for key, n, median in rows]
 
 
 def concentration(period: Period, today: date) -> Concentration:
@@ -399,28 +418,68 @@ def _days(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 86400
 
 
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _durations(key: Any, later: Any, earlier: Any, source: Any, *where: Any) -> list[Any]:
+    """(key, count, median, 90th percentile) of the days from `earlier` to `later`, by `key`:
+    on PostgreSQL worked out in SQL (percentile_cont), on SQLite, which has no percentiles,
+    from the durations read a row at a time."""
+    if _on_postgresql():
+        days = sa.cast(sa.extract("epoch", later - earlier), sa.Float) / 86400
+        return list(
+            db.session.execute(
+                sa.select(
+                    key,
+                    sa.func.count(),
+                    sa.func.percentile_cont(0.5).within_group(days),
+                    sa.func.percentile_cont(0.9).within_group(days),
+                )
+                .select_from(source)
+                .where(*where)
+                .group_by(key)
+            )
+        )
+    found: dict[Any, list[float]] = defaultdict(list)
+    for k, finished, started in db.session.execute(
+        sa.select(key, later, earlier)
+        .select_from(source)
+        .where(*where)
+        .execution_options(yield_per=5000)
+    ):
+        found[k].append(_days(finished, started))
+    return [(k, len(days), quantile(days, 0.5), quantile(days, 0.9)) for k, days in found.items()]
+
+
+def _year_of(moment: Any) -> Any:
+    """The year of a stored UTC time (PostgreSQL would otherwise use the session's zone)."""
+    if _on_postgresql():
+        return sa.extract("year", sa.func.timezone("UTC", moment))
+    return sa.extract("year", moment)
+
+
 def days_to_decision(period: Period) -> list[Durations]:
     """Days from submission to the first decision, for decisions made in the period, by the
-    year of the decision. Only the two timestamps are read, a row at a time."""
+    year of the decision: counts, medians and 90th percentiles grouped in SQL."""
     first_decision = (
         sa.select(Decision.application_id, sa.func.min(Decision.decided_at).label("decided_at"))
         .group_by(Decision.application_id)
         .subquery()
     )
-    found: dict[str, list[float]] = defaultdict(list)
-    rows = db.session.execute(
-        sa.select(first_decision.c.decided_at, Application.submitted_at)
-        .join(Application, Application.id == first_decision.c.application_id)
-        .where(
-            Application.submitted_at.is_not(None),
-            first_decision.c.decided_at >= _start_of(period.starts_on),
-            first_decision.c.decided_at < _after(period.ends_on),
-        )
-        .execution_options(yield_per=2000)
+    rows = _durations(
+        _year_of(first_decision.c.decided_at),
+        first_decision.c.decided_at,
+        Application.submitted_at,
+        first_decision.join(Application, Application.id == first_decision.c.application_id),
+        Application.submitted_at.is_not(None),
+        first_decision.c.decided_at >= _start_of(period.starts_on),
+        first_decision.c.decided_at < _after(period.ends_on),
     )
-    for decided_at, submitted_at in rows:
-        found[str(decided_at.year)].append(_days(decided_at, submitted_at))
-    return [Durations(key, tuple(found[key])) for key in sorted(found)]
+    return sorted(
+        (Durations(str(int(year)), int(n), _float(m), _float(p)) for year, n, m, p in rows),
+        key=lambda d: d.key,
+    )
 
 
 def days_in_state(period: Period) -> list[Durations]:
@@ -436,19 +495,23 @@ def days_in_state(period: Period) -> list[Durations]:
         )
         .label("left_at"),
     ).subquery()
-    found: dict[str, list[float]] = defaultdict(list)
-    rows = db.session.execute(
-        sa.select(spell.c.status, spell.c.entered_at, spell.c.left_at)
-        .where(
-            spell.c.left_at.is_not(None),
-            spell.c.left_at >= _start_of(period.starts_on),
-            spell.c.left_at < _after(period.ends_on),
-        )
-        .execution_options(yield_per=2000)
+    rows = _durations(
+        spell.c.status,
+        spell.c.left_at,
+        spell.c.entered_at,
+        spell,
+        spell.c.left_at.is_not(None),
+        spell.c.left_at >= _start_of(period.starts_on),
+        spell.c.left_at < _after(period.ends_on),
     )
-    for status, entered_at, left_at in rows:
-        found[ApplicationStatus(status).value].append(_days(left_at, entered_at))
-    return [Durations(key, tuple(days)) for key, days in found.items()]
+    return [
+        Durations(ApplicationStatus(status).value, int(n), _float(m), _float(p))
+        for status, n, m, p in rows
+    ]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def assessor_load(today: date) -> list[AssessorLoad]:
@@ -493,123 +556,157 @@ def outcomes_by_year(period: Period) -> list[OutcomeCount]:
 
 def compliance(period: Period, today: date) -> list[ComplianceCount]:
     """Each CPD year that closed in the period judged against the requirements in force when
-    it began (the CPD rules' own judgement), counted by region and the year it ended.
+    it began (the CPD rules' own judgement: enough completed records counting in the year, and
+    enough of them with a peer discussion), counted by region and the year it ended.
 
-    Two queries: the records with their region, and their completed entries' dates and peer
-    discussions streamed in record order, so one record's entries are in memory at a time."""
+    All in SQL: the records' CPD years, each year's completed records and peer discussions
+    (counted on the day an activity ended, as `judge_year` does) and the requirements then in
+    force, grouped by region and year; a handful of rows come back."""
     last = min(period.ends_on, today - timedelta(days=1))
-    records = db.session.execute(
+    if last < period.starts_on:
+        return []
+    records = (
         sa.select(
             AccreditationRecord.id,
             AccreditationRecord.scheme_id,
             AccreditationRecord.starts_on,
             AccreditationRecord.expires_on,
-            _record_region(),
+            _record_region().label("region"),
         )
         .join(Application, Application.id == AccreditationRecord.application_id)
         .where(
             AccreditationRecord.starts_on <= last,
             AccreditationRecord.expires_on > period.starts_on,
         )
-    ).all()
-    timeline = cpd_queries.requirement_timeline({r[1] for r in records})
-    by_id = {r[0]: r for r in records}
-    counts: dict[tuple[str | None, int], list[int]] = defaultdict(lambda: [0, 0])
-
-    def judge(record_id: int, facts: list[EntryFacts]) -> None:
-        _, scheme_id, starts_on, expires_on, region = by_id[record_id]
-        for year in cpd_years(starts_on, expires_on):
-            if not (period.starts_on <= year.ends_on <= last):
-                continue
-            document = in_force_on(timeline.get(scheme_id, []), year.starts_on)
-            if document is None:
-                continue
-            met = judge_year(facts, document, year, today).met
-            counts[(region, year.ends_on.year)][0 if met else 1] += 1
-
-    entries = db.session.execute(
-        sa.select(
-            CpdEntry.record_id, CpdEntry.starts_on, CpdEntry.ends_on, CpdEntry.peer_discussion
-        )
-        .where(
-            CpdEntry.record_id.in_(
-                sa.select(AccreditationRecord.id).where(
-                    AccreditationRecord.starts_on <= last,
-                    AccreditationRecord.expires_on > period.starts_on,
-                )
-            ),
-            CpdEntry.status == EntryStatus.COMPLETED,
-        )
-        .order_by(CpdEntry.record_id)
-        .execution_options(yield_per=5000)
+        .subquery("records")
     )
-    judged: set[int] = set()
-    current: int | None = None
-    facts: list[EntryFacts] = []
-    for record_id, starts_on, ends_on, peer in entries:
-        if record_id != current:
-            if current is not None:
-                judge(current, facts)
-                judged.add(current)
-            current, facts = record_id, []
-        facts.append(
-            EntryFacts(
-                completed=True,
-                counts_on=ends_on or starts_on,
-                hours=0,
-                participatory_hours=0,
-                peer_discussion=bool(peer),
-                competencies=frozenset(),
-                domains=frozenset(),
-            )
+    timeline = cpd_queries.requirement_timeline(
+        db.session.scalars(sa.select(records.c.scheme_id).distinct())
+    )
+    years = cpd_queries.cpd_years_of(
+        records, cpd_queries.most_cpd_years(records), ending_from=period.starts_on, ending_by=last
+    )
+    need_records, need_peers = cpd_queries.yearly_needs(
+        timeline, years.c.scheme_id, years.c.year_starts_on
+    )
+    counts_on = sa.func.coalesce(CpdEntry.ends_on, CpdEntry.starts_on)
+    judged = (
+        sa.select(
+            years.c.region,
+            sa.extract("year", add_days(years.c.ends_before, -1)).label("year"),
+            need_records.label("need_records"),
+            need_peers.label("need_peers"),
+            sa.func.count(CpdEntry.id).label("completed"),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((CpdEntry.peer_discussion == sa.true(), 1), else_=0)), 0
+            ).label("peers"),
         )
-    if current is not None:
-        judge(current, facts)
-        judged.add(current)
-    for record_id in by_id.keys() - judged:
-        judge(record_id, [])
-    return [
-        ComplianceCount(region, year, met, not_met)
-        for (region, year), (met, not_met) in counts.items()
-    ]
+        .select_from(years)
+        .outerjoin(
+            CpdEntry,
+            sa.and_(
+                CpdEntry.record_id == years.c.id,
+                CpdEntry.status == EntryStatus.COMPLETED,
+                counts_on >= years.c.year_starts_on,
+                counts_on < years.c.ends_before,
+            ),
+        )
+        .group_by(years.c.id, years.c.number, years.c.region, years.c.ends_before)
+        .group_by(years.c.scheme_id, years.c.year_starts_on)
+        .subquery("judged")
+    )
+    met = sa.and_(
+        judged.c.completed >= judged.c.need_records, judged.c.peers >= judged.c.need_peers
+    )
+    rows = db.session.execute(
+        sa.select(
+            judged.c.region,
+            judged.c.year,
+            sa.func.sum(sa.case((met, 1), else_=0)),
+            sa.func.sum(sa.case((met, 0), else_=1)),
+        )
+        .where(judged.c.need_records.is_not(None))
+        .group_by(judged.c.region, judged.c.year)
+    )
+    return [ComplianceCount(region, int(y), int(m), int(n)) for region, y, m, n in rows]
 
 
 def hours_by_domain(period: Period) -> list[DomainHours]:
     """Hours of completed activities in the period by the framework domain they developed (an
-    activity developing two domains counts in both), with how many reviewers logged them."""
-    domains: dict[tuple[int, str], str] = {}
+    activity developing two domains counts in both, once in each however many of the domain's
+    competencies it names), with how many reviewers logged them: grouped in SQL. Each code is
+    given its domain's title by a CASE over the frameworks' few competencies (read first), not
+    a join, which PostgreSQL would otherwise repeat for every activity."""
+    titles: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for framework_id, code, title in db.session.execute(
         sa.select(Competency.framework_id, Competency.code, FrameworkDomain.title).join(
             FrameworkDomain, FrameworkDomain.id == Competency.domain_id
         )
     ):
-        domains[(framework_id, code)] = title
+        titles[title].append((framework_id, code))
+    if not titles:
+        return []
     day = sa.func.coalesce(CpdEntry.ends_on, CpdEntry.starts_on)
-    rows = db.session.execute(
+    code = _competency_codes()
+    title_of = sa.case(
+        *(
+            (
+                sa.or_(
+                    *(
+                        sa.and_(
+                            Application.framework_id == framework_id,
+                            code.c.value.in_(sorted(c for f, c in pairs if f == framework_id)),
+                        )
+                        for framework_id in sorted({f for f, _ in pairs})
+                    )
+                ),
+                sa.literal(title),
+            )
+            for title, pairs in sorted(titles.items())
+        ),
+        else_=sa.null(),
+    )
+    per_entry = (
         sa.select(
+            CpdEntry.id,
             CpdEntry.user_id,
-            Application.framework_id,
-            CpdEntry.competency_codes,
             CpdEntry.hours_quarters,
+            title_of.label("title"),
         )
+        .distinct()
+        .select_from(CpdEntry)
         .join(AccreditationRecord, AccreditationRecord.id == CpdEntry.record_id)
         .join(Application, Application.id == AccreditationRecord.application_id)
+        .join(code, sa.true())
         .where(
             CpdEntry.status == EntryStatus.COMPLETED,
             day >= period.starts_on,
             day <= period.ends_on,
         )
-        .execution_options(yield_per=5000)
+        .subquery("per_entry")
     )
-    hours: dict[str, int] = defaultdict(int)
-    people: dict[str, set[int]] = defaultdict(set)
-    for user_id, framework_id, codes, quarters in rows:
-        for title in {
-            domains[(framework_id, c)] for c in codes or [] if (framework_id, c) in domains
-        }:
-            hours[title] += quarters or 0
-            people[title].add(user_id)
-    return [DomainHours(title, len(people[title]), hours[title]) for title in sorted(hours)]
+    rows = db.session.execute(
+        sa.select(
+            per_entry.c.title,
+            sa.func.count(sa.distinct(per_entry.c.user_id)),
+            sa.func.coalesce(sa.func.sum(per_entry.c.hours_quarters), 0),
+        )
+        .where(per_entry.c.title.is_not(None))
+        .group_by(per_entry.c.title)
+        .order_by(per_entry.c.title)
+    )
+    return [DomainHours(title, int(people), int(hours)) for title, people, hours in rows]
+
+
+def _competency_codes() -> Any:
+    """An activity's competency codes (a JSON list), one row each."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return (
+            sa.func.json_array_elements_text(CpdEntry.competency_codes)
+            .table_valued("value")
+            .lateral()
+        )
+    return sa.func.json_each(CpdEntry.competency_codes).table_valued("value")
 
 
 def cpd_audit_outcomes(period: Period, today: date) -> list[AuditOutcomeCount]:
@@ -883,41 +980,84 @@ def specialism_names() -> dict[str, str]:
     return {t.code: t.name for t in current().specialisms.terms}
 
 
-def read_extract(period: Period, today: date) -> Extract:
+# The facts read_extract can read, each by the query that reads it.
+FACTS = frozenset(
+    {
+        "reviewers_by_level",
+        "reviewers_by_quarter",
+        "reviewers_by_specialism",
+        "places_this_quarter",
+        "places_by_quarter",
+        "notifications",
+        "commissions",
+        "concentration",
+        "expiries",
+        "applications_by_state",
+        "days_to_decision",
+        "days_in_state",
+        "assessor_load",
+        "outcomes",
+        "compliance",
+        "domain_hours",
+        "audit_outcomes",
+        "grades",
+        "marker_levels",
+        "recommendation_classes",
+        "condition_counts",
+        "response_counts",
+        "diversity",
+    }
+)
+
+
+def read_extract(period: Period, today: date, only: Iterable[str] | None = None) -> Extract:
     """Every aggregate the dashboard shows, for England (the region filter cuts the protected
-    tables afterwards, so a region's view never differs from England's)."""
+    tables afterwards, so a region's view never differs from England's); or, for a download,
+    `only` the facts its table needs (frames.TABLE_FACTS), the others left empty."""
+    wanted = FACTS if only is None else frozenset(only)
+    if not wanted <= FACTS:
+        raise ValueError(f"unknown facts: {sorted(wanted - FACTS)}")
     quarters = quarters_between(period.starts_on, min(period.ends_on, today))
-    grade_labels, level_labels = qa_scale_labels()
+    # The labels and names only the tables that show them need.
+    grade_labels, level_labels = (
+        qa_scale_labels() if wanted & {"grades", "marker_levels"} else ({}, {})
+    )
+    names = (
+        specialism_names() if wanted & {"reviewers_by_specialism", "recommendation_classes"} else {}
+    )
+    readers: dict[str, Any] = {
+        "reviewers_by_level": lambda: reviewers_by_level(today),
+        "reviewers_by_quarter": lambda: reviewers_by_quarter(quarters, today),
+        "reviewers_by_specialism": lambda: reviewers_by_specialism(today),
+        "places_this_quarter": lambda: places_this_quarter(today),
+        "places_by_quarter": lambda: places_by_quarter(today),
+        "notifications": lambda: notifications_by_region(period),
+        "commissions": lambda: commissions_by_region(period),
+        "concentration": lambda: concentration(period, today),
+        "expiries": lambda: expiries(today),
+        "applications_by_state": applications_by_state,
+        "days_to_decision": lambda: days_to_decision(period),
+        "days_in_state": lambda: days_in_state(period),
+        "assessor_load": lambda: assessor_load(today),
+        "outcomes": lambda: outcomes_by_year(period),
+        "compliance": lambda: compliance(period, today),
+        "domain_hours": lambda: hours_by_domain(period),
+        "audit_outcomes": lambda: cpd_audit_outcomes(period, today),
+        "grades": lambda: qa_grades(period),
+        "marker_levels": lambda: qa_marker_levels(period),
+        "recommendation_classes": lambda: recommendation_classes(period),
+        "condition_counts": lambda: learning_queries.condition_counts(period),
+        "response_counts": lambda: learning_queries.response_counts(period),
+        "diversity": lambda: diversity(today),
+    }
     return Extract(
         period=period,
         today=today,
         regions=regions(),
-        reviewers_by_level=reviewers_by_level(today),
-        reviewers_by_quarter=reviewers_by_quarter(quarters, today),
         quarters=quarters,
-        reviewers_by_specialism=reviewers_by_specialism(today),
-        specialism_names=specialism_names(),
-        places_this_quarter=places_this_quarter(today),
-        places_by_quarter=places_by_quarter(today),
-        notifications=notifications_by_region(period),
-        commissions=commissions_by_region(period),
-        concentration=concentration(period, today),
-        expiries=expiries(today),
-        applications_by_state=applications_by_state(),
-        days_to_decision=days_to_decision(period),
-        days_in_state=days_in_state(period),
-        assessor_load=assessor_load(today),
-        outcomes=outcomes_by_year(period),
-        compliance=compliance(period, today),
-        domain_hours=hours_by_domain(period),
-        audit_outcomes=cpd_audit_outcomes(period, today),
-        grades=qa_grades(period),
+        specialism_names=names,
         grade_labels=grade_labels,
-        marker_levels=qa_marker_levels(period),
         level_labels=level_labels,
-        recommendation_classes=recommendation_classes(period),
-        theme_names=specialism_names(),
-        condition_counts=learning_queries.condition_counts(period),
-        response_counts=learning_queries.response_counts(period),
-        diversity=diversity(today),
+        theme_names=names,
+        **{name: readers[name]() for name in sorted(wanted)},
     )

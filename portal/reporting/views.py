@@ -32,6 +32,7 @@ from portal.reporting.forms import (
 )
 from portal.reporting.frames import (
     SECTIONS,
+    TABLE_FACTS,
     SafeTable,
     all_tables,
     chart_of,
@@ -98,8 +99,8 @@ def _filters() -> tuple[FilterForm, Period, str]:
     return form, period, words
 
 
-def _tables(period: Period) -> list[SafeTable]:
-    extract = queries.read_extract(period, today_in_england())
+def _tables(period: Period, only: frozenset[str] | None = None) -> list[SafeTable]:
+    extract = queries.read_extract(period, today_in_england(), only)
     name = next((r.name for r in extract.regions if r.code == period.region_code), "")
     return [for_region(t, period.region_code, name) for t in all_tables(extract, _rule())]
 
@@ -139,8 +140,12 @@ def show_dashboard() -> View:
 @bp.route("/reports/tables/<string(maxlength=60):key>.<any(csv, xlsx):fmt>")
 @require_permission(Permission.VIEW_REPORTS)
 def download_table(key: str, fmt: str) -> Response:
+    facts = TABLE_FACTS.get(key)
+    if facts is None:
+        abort(404)
     _, period, words = _filters()
-    table = next((t for t in _tables(period) if t.key == key), None)
+    # Only the figures this table, and those it shares suppression with, are read.
+    table = next((t for t in _tables(period, facts) if t.key == key), None)
     if table is None:
         abort(404)
     suffix = f"-{period.region_code}" if period.region_code else ""

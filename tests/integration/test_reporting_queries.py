@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal.applications.models import (
     AccreditationStatus,
@@ -23,7 +24,7 @@ from portal.core.permissions import Role
 from portal.extensions import db
 from portal.register.commissioning_models import Commission, ReviewType
 from portal.reporting import queries
-from portal.reporting.facts import Period
+from portal.reporting.facts import Durations, Period
 from portal.reporting.models import (
     AgeBand,
     Disability,
@@ -286,7 +287,13 @@ def test_pipeline_states_durations_and_outcomes(today):
     }
     period = Period(today - timedelta(days=365), today)
     durations = queries.days_to_decision(period)
-    assert sorted(d for row in durations for d in row.days) == [10, 20, 30, 40, 50, 100]
+    by_year: dict[str, list[int]] = {}
+    for days in (10, 20, 30, 40, 50, 100):
+        by_year.setdefault(str((base + timedelta(days=days)).year), []).append(days)
+    # Counts, medians and 90th percentiles (in SQL on PostgreSQL) as the rules define them.
+    assert durations == [Durations.of(year, days) for year, days in sorted(by_year.items())]
+    if len(by_year) == 1:
+        assert (durations[0].count, durations[0].median, durations[0].p90) == (6, 35, 75)
     outcomes = {(o.outcome, o.year): o.count for o in queries.outcomes_by_year(period)}
     assert sum(n for (outcome, _), n in outcomes.items() if outcome == "accredit") == 5
     assert sum(n for (outcome, _), n in outcomes.items() if outcome == "decline") == 1
@@ -314,9 +321,14 @@ def test_days_in_each_state_from_the_history(today):
         )
     db.session.commit()
     found = {
-        d.key: d.days for d in queries.days_in_state(Period(today - timedelta(days=60), today))
+        d.key: (d.count, d.median, d.p90)
+        for d in queries.days_in_state(Period(today - timedelta(days=60), today))
     }
-    assert found == {"draft": (5.0,), "submitted": (3.0,), "in_assessment": (12.0,)}
+    assert found == {
+        "draft": (1, 5.0, 5.0),
+        "submitted": (1, 3.0, 3.0),
+        "in_assessment": (1, 12.0, 12.0),
+    }
 
 
 def test_assessor_load_counts_open_and_overdue_without_names(today):
@@ -358,6 +370,98 @@ def test_cpd_compliance_by_region_and_year(today):
     year_end = (starts.replace(year=starts.year + 1) - timedelta(days=1)).year
     assert {(r, m, n) for r, m, n in found} == {(YORKSHIRE, 1, 0), (LONDON, 0, 1)}
     assert {c.year for c in queries.compliance(period, today)} == {year_end}
+
+
+def _judged_in_python(records, period, today):
+    """The CPD rules' own judgement of every closed year, counted as compliance() counts."""
+    from portal.cpd import queries as cpd_queries
+    from portal.cpd.models import CpdEntry, EntryStatus
+    from portal.cpd.rules import EntryFacts, cpd_years, in_force_on, judge_year
+
+    timeline = cpd_queries.requirement_timeline({r.scheme_id for r in records})
+    last = min(period.ends_on, today - timedelta(days=1))
+    counts = {}
+    for record in records:
+        entries = [
+            EntryFacts(
+                True,
+                e.ends_on or e.starts_on,
+                0,
+                0,
+                bool(e.peer_discussion),
+                frozenset(),
+                frozenset(),
+            )
+            for e in db.session.scalars(
+                sa.select(CpdEntry).where(
+                    CpdEntry.record_id == record.id, CpdEntry.status == EntryStatus.COMPLETED
+                )
+            )
+        ]
+        for year in cpd_years(record.starts_on, record.expires_on):
+            if period.starts_on <= year.ends_on <= last:
+                document = in_force_on(timeline[record.scheme_id], year.starts_on)
+                met = judge_year(entries, document, year, today).met
+                key = (YORKSHIRE, year.ends_on.year)
+                counts.setdefault(key, [0, 0])[0 if met else 1] += 1
+    return {(r, y, m, n) for (r, y), (m, n) in counts.items()}
+
+
+def test_cpd_compliance_keeps_the_year_boundaries_and_the_requirements_in_force(today):
+    """The SQL judges the years as the CPD rules do: a term starting on 29 February, a last
+    year cut short by the expiry, activities on a year's first and last days, drafts, and a
+    change of requirements that applies to years starting on or after its publication."""
+    _regions()
+    make_cpd_requirements()  # 2 records, 1 with a peer discussion, from 2020
+    make_cpd_requirements(
+        version="2.0",
+        published_at=datetime(2023, 6, 1, 9, tzinfo=UTC),
+        each_year={"records": 3, "peer_discussion": 0},
+    )
+    leap = reviewer(starts_on=date(2020, 2, 29))  # expires 28 February 2023
+    for peer in (True, False):
+        make_cpd_entry(leap, on=date(2021, 2, 27), peer=peer)  # the first year's last day
+    make_cpd_entry(leap, on=date(2021, 2, 28), peer=True)  # the second year's first day
+    make_cpd_entry(leap, on=date(2021, 5, 1), peer=True, completed=False)
+    short = reviewer(starts_on=date(2021, 6, 10))
+    short.expires_on = date(2022, 9, 1)
+    db.session.commit()
+    for _ in range(2):
+        make_cpd_entry(short, on=date(2022, 8, 31), peer=True)  # the cut-short year's last day
+    make_cpd_entry(short, on=date(2022, 9, 1), peer=True)  # after the expiry: in no year
+    later = reviewer(starts_on=date(2023, 6, 1))  # judged by version 2.0 from its first year
+    for _ in range(2):
+        make_cpd_entry(later, on=date(2023, 7, 1), peer=True)
+    for _ in range(3):
+        make_cpd_entry(later, on=date(2024, 7, 1))
+    period = Period(date(2020, 1, 1), date(2025, 12, 31))
+    found = {(c.region_code, c.year, c.met, c.not_met) for c in queries.compliance(period, today)}
+    assert found == {
+        (YORKSHIRE, 2021, 1, 0),  # leap year 1 (to 27 February 2021): met
+        (YORKSHIRE, 2022, 1, 2),  # leap year 2 not met; short year 1 not met, year 2 met
+        (YORKSHIRE, 2023, 0, 1),  # leap year 3
+        (YORKSHIRE, 2024, 0, 1),  # later year 1: 2 records where 2.0 asks for 3
+        (YORKSHIRE, 2025, 1, 0),  # later year 2: 3 records, no peer discussion needed
+    }
+    assert found == _judged_in_python([leap, short, later], period, today)
+    narrower = Period(date(2022, 6, 9), date(2022, 8, 31))  # ends exactly on two years' ends
+    assert {(c.year, c.met, c.not_met) for c in queries.compliance(narrower, today)} == {
+        (2022, 1, 1)
+    }
+
+
+def test_years_are_added_in_sql_as_in_python():
+    from portal.core.dates import add_years
+    from portal.core.sql_dates import add_days
+    from portal.core.sql_dates import add_years as sql_add_years
+
+    for day in (date(2020, 2, 29), date(2021, 2, 28), date(2023, 12, 31), date(2024, 3, 1)):
+        for years in (-1, 0, 1, 3, 4):
+            found = db.session.scalar(sa.select(sql_add_years(sa.literal(day, sa.Date), years)))
+            assert found == add_years(day, years), (day, years)
+        assert db.session.scalar(sa.select(add_days(sa.literal(day, sa.Date), -1))) == (
+            day - timedelta(days=1)
+        )
 
 
 def test_cpd_hours_by_domain(today):

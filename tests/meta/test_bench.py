@@ -22,6 +22,12 @@ def test_the_benchmark_runs_and_writes_its_figures(tmp_path):
         "BENCH_REGISTER_SIZES": "20",
         "BENCH_REGISTER_RUNS": "1",
         "BENCH_DATABASES": "sqlite",
+        # The reports too, on a tiny dataset built into a cache of the test's own.
+        "BENCH_REPORTING_REVIEWERS": "30",
+        "BENCH_REPORTING_ACTIVITIES": "200",
+        "BENCH_REPORTING_RUNS": "1",
+        "BENCH_REPORTING_TABLES": "cpd-compliance-by-region,cpd-hours-by-domain,days-in-state",
+        "BENCH_CACHE": str(tmp_path / "cache"),
     }
     env.pop("TEST_DATABASE_URL", None)
     result = subprocess.run(
@@ -38,6 +44,28 @@ def test_the_benchmark_runs_and_writes_its_figures(tmp_path):
     assert set(figures["pages"]) >= {"/dashboard", "/admin/users", "/admin/audit-log"}
     assert all(page["median_ms"] > 0 for page in figures["pages"].values())
     assert [row["reviewers"] for row in figures["register_search"]] == [20]
+    # The reports: the dashboard and both downloads of every table, each with its bare SQL
+    # (whose figures the run checked against the dashboard's) and its peak memory.
+    reports = figures["reporting"]
+    assert {tuple(row) for row in reports} == {
+        ("db", "reviewers", "cpd_activities", "view", "ms_median", "bare_sql_ms_median", "peak_mb")
+    }
+    views = {row["view"] for row in reports}
+    assert "dashboard" in views
+    assert views == {
+        "dashboard",
+        *(
+            f"{t}.{f}"
+            for t in ("cpd-compliance-by-region", "cpd-hours-by-domain", "days-in-state")
+            for f in ("csv", "xlsx")
+        ),
+    }
+    for row in reports:
+        assert row["db"] == "sqlite" and row["cpd_activities"] == 200
+        assert row["reviewers"] == 30
+        assert row["ms_median"] > 0 and row["bare_sql_ms_median"] > 0 and row["peak_mb"] > 0
+    assert "the bare SQL's figures equal the dashboard's" in result.stdout
+    assert list((tmp_path / "cache").glob("reporting-*.db"))  # kept for the next run
 
 
 @pytest.mark.no_db

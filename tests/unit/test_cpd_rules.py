@@ -303,3 +303,23 @@ def test_hours_by_domain_count_an_activity_in_each_domain_it_developed():
     ]
     rows = hours_by_domain(entries, [("SYS", "Systems"), ("FAM", "Families"), ("EEDI", "E")])
     assert [(r.code, r.hours) for r in rows] == [("SYS", 12), ("FAM", 8), ("EEDI", 0)]
+
+
+def test_spans_in_force_give_the_version_in_force_on_each_day():
+    from portal.cpd.rules import in_force_spans
+
+    versions = [(date(2022, 1, 1), "b"), (date(2021, 1, 1), "a"), (date(2022, 1, 1), "c")]
+    spans = in_force_spans(versions)
+    assert spans == [
+        (None, date(2021, 1, 1), "a"),
+        (date(2021, 1, 1), date(2022, 1, 1), "a"),
+        (date(2022, 1, 1), None, "c"),
+    ]
+    for day in (date(2020, 6, 1), date(2021, 1, 1), date(2021, 12, 31), date(2022, 1, 1)):
+        chosen = [
+            v
+            for since, until, v in spans
+            if (since is None or since <= day) and (until is None or day < until)
+        ]
+        assert chosen == [in_force_on(versions, day)]
+    assert in_force_spans([]) == []

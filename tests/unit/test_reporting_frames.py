@@ -175,8 +175,8 @@ def test_rates_and_medians_are_suppressed_with_their_counts():
         all_tables(
             extract(
                 days_to_decision=[
-                    Durations("2025", (10.0, 20.0, 30.0)),
-                    Durations("2026", (10.0, 20.0, 30.0, 40.0, 100.0)),
+                    Durations.of("2025", (10.0, 20.0, 30.0)),
+                    Durations.of("2026", (10.0, 20.0, 30.0, 40.0, 100.0)),
                 ]
             ),
             Rule(),

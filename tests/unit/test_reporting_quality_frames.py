@@ -194,3 +194,92 @@ def test_the_quality_downloads_carry_the_suppressed_cells_and_notes():
     publication = next(r for r in rows if r and r[0] == "Publication")
     assert publication[1:] == ["c", "0", "0", "0", "c", "c"]
     assert any(r and r[0] == "Suppression and rounding" for r in rows)
+
+
+def _every_fact() -> Extract:
+    """An extract with small figures in every fact, so linked suppression has work to do."""
+    from portal.reporting.facts import (
+        AssessorLoad,
+        CategoryCount,
+        ComplianceCount,
+        Concentration,
+        ConditionCount,
+        DomainHours,
+        Durations,
+        OutcomeCount,
+        Quarter,
+        QuarterPlaces,
+        QuarterRegionCount,
+        RegionCommissions,
+        RegionCount,
+        RegionExpiries,
+        RegionNotifications,
+        RegionPlaces,
+        ResponseCount,
+        StateCount,
+    )
+
+    quarter = Quarter(date(2026, 10, 1), date(2026, 12, 31))
+    return extract(
+        reviewers_by_level=[RegionCount(Y, "reviewer", 30), RegionCount(L, "reviewer", 3)],
+        quarters=[quarter],
+        reviewers_by_quarter=[
+            QuarterRegionCount(quarter, Y, 30),
+            QuarterRegionCount(quarter, L, 3),
+        ],
+        reviewers_by_specialism=[RegionCount(Y, "neglect", 12), RegionCount(L, "neglect", 2)],
+        places_this_quarter=[RegionPlaces(Y, 20, 12, 4), RegionPlaces(L, 2, 2, 1)],
+        places_by_quarter=[QuarterPlaces(quarter, 22, 14, 5)],
+        notifications=[RegionNotifications(Y, 13, 12)],
+        commissions=[RegionCommissions("London", 3, 10.0)],
+        concentration=Concentration(33, (3, 2, 1)),
+        expiries=[RegionExpiries(Y, 2, 9, 1)],
+        applications_by_state=[StateCount("submitted", "initial", 7)],
+        days_to_decision=[Durations.of("2026", (10.0, 20.0, 30.0, 40.0, 100.0))],
+        days_in_state=[Durations.of("submitted", (1.0, 2.0))],
+        assessor_load=[AssessorLoad(2, 1), AssessorLoad(0, 0)],
+        outcomes=[OutcomeCount(2026, "accredit", 12), OutcomeCount(2026, "decline", 2)],
+        compliance=[ComplianceCount(Y, 2026, 20, 3), ComplianceCount(L, 2026, 2, 0)],
+        domain_hours=[DomainHours("Analysis", 3, 40), DomainHours("Practice", 12, 400)],
+        audit_outcomes=[AuditOutcomeCount(2026, Y, 20, 12, 5, 3, 0)],
+        grades=[GradeCount(2026, 2, 6), GradeCount(2026, 4, 2)],
+        marker_levels=_levels(),
+        recommendation_classes=RecommendationClasses(
+            by_year_and_region=(
+                ClassCount(2026, Y, "training", 14),
+                ClassCount(2026, L, "system", 2),
+            ),
+            by_theme=(ThemeClassCount("neglect", "training", 3),),
+        ),
+        condition_counts=[ConditionCount(2026, "c1", "Condition", 1, 4)],
+        response_counts=[ResponseCount(2026, "accepted", 6)],
+        diversity={
+            "ethnicity": [CategoryCount("White", Y, 28), CategoryCount("Not answered", Y, 2)],
+            "sex": [CategoryCount("Female", L, 3)],
+        },
+    )
+
+
+def test_a_download_reads_only_its_facts_and_shows_the_very_cells_of_the_dashboard():
+    """Each table built from only the facts TABLE_FACTS names for it (what a download reads)
+    is the table the dashboard shows: nothing it shares suppression with is left out."""
+    from dataclasses import fields, replace
+
+    from portal.reporting.frames import TABLE_FACTS
+    from portal.reporting.queries import FACTS
+
+    full = _every_fact()
+    tables = all_tables(full, Rule())
+    assert {t.key for t in tables} == set(TABLE_FACTS)
+    assert set().union(*TABLE_FACTS.values()) == FACTS
+    empty = Extract(period=full.period, today=TODAY, regions=REGIONS)
+    for t in tables:
+        partial = replace(
+            full,
+            **{
+                f.name: getattr(empty, f.name)
+                for f in fields(Extract)
+                if f.name in FACTS and f.name not in TABLE_FACTS[t.key]
+            },
+        )
+        assert table(all_tables(partial, Rule()), t.key) == t, t.key
