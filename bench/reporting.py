@@ -203,6 +203,7 @@ def measure(kind: str, url: str, folder: Path) -> list[dict[str, Any]]:
     from portal import create_app
     from portal.applications.models import AccreditationRecord
     from portal.auth.models import User
+    from portal.auth.sessions import start_session
     from portal.core.dates import add_years, today_in_england
     from portal.cpd.models import CpdEntry
     from portal.extensions import db
@@ -221,7 +222,8 @@ def measure(kind: str, url: str, folder: Path) -> list[dict[str, Any]]:
     with app.app_context():
         analyst = db.session.scalar(sa.select(User).where(User.email == reporting_data.ANALYST))
         assert analyst is not None
-        identity = analyst.get_id()
+        identity = start_session(analyst, browser="Benchmark")
+        db.session.commit()
         reviewers = int(db.session.scalar(sa.select(sa.func.count(AccreditationRecord.id))) or 0)
         activities = int(db.session.scalar(sa.select(sa.func.count(CpdEntry.id))) or 0)
         extract = queries.read_extract(period, today)
