@@ -195,13 +195,13 @@ def test_a_reviewer_imports_a_csv_sees_the_two_bad_rows_and_adds_the_good_ones(
     assert_accessible(page)
 
 
-def _reviewer_due_for_audit(live: LiveServer):
+def _reviewer_due_for_audit(live: LiveServer, scheme: str = "cpdaudit"):
     """A reviewer accredited more than a year ago in a scheme of their own, with two activities
     in the CPD year that has closed."""
     person = seed_user(live, label="audited", roles=(Role.REVIEWER,))
     with live.app.app_context():
-        framework = make_framework(scheme="cpdaudit")
-        make_cpd_requirements(scheme="cpdaudit")
+        framework = make_framework(scheme=scheme)
+        make_cpd_requirements(scheme=scheme)
         user = db.session.get(User, person.id)
         started = utcnow().date() - timedelta(days=400)
         record = make_record(user=user, framework=framework, starts_on=started)
@@ -292,11 +292,11 @@ def test_an_administrator_draws_an_audit_sample_and_an_assessor_records_an_outco
 def test_an_administrator_gives_more_time_instead_of_a_proposed_suspension(
     page: Page, live_server: LiveServer
 ) -> None:
-    reviewer = _reviewer_due_for_audit(live_server)
+    reviewer = _reviewer_due_for_audit(live_server, scheme="cpdmore")
     admin = seed_user(live_server, label="admin", roles=(Role.ADMINISTRATOR,))
     with live_server.app.app_context():
         person = db.session.get(User, admin.id)
-        scheme = make_framework(scheme="cpdaudit").scheme
+        scheme = make_framework(scheme="cpdmore").scheme
         cycle = audit.open_cycle(
             person, scheme, percent=Decimal("100"), today=utcnow().date(), seed=1
         )
