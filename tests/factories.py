@@ -397,6 +397,45 @@ def make_cpd_entry(
     return entry
 
 
+def make_audit_selection(record, status=None, *, year_ends_on: date | None = None, **assessors):
+    """`record` drawn for the CPD audit in a cycle of its own, in `status` (default: submitted),
+    with any assessors given as `first_assessor_id` / `second_assessor_id`."""
+    from portal.cpd.audit_models import (
+        AuditStatus,
+        CpdAuditCycle,
+        CpdAuditSelection,
+        SelectionReason,
+    )
+
+    status = status or AuditStatus.SUBMITTED
+    cycle = CpdAuditCycle(
+        scheme_id=record.scheme_id,
+        opened_on=record.starts_on,
+        opened_by_id=make_user(roles=[Role.ADMINISTRATOR]).id,
+        percent=5,
+        seed=42,
+        due_on=record.starts_on,
+        eligible=[record.id],
+    )
+    db.session.add(cycle)
+    db.session.flush()
+    selection = CpdAuditSelection(
+        cycle_id=cycle.id,
+        record_id=record.id,
+        user_id=record.user_id,
+        reason=SelectionReason.DRAWN,
+        status=status,
+        year_starts_on=record.starts_on,
+        year_ends_on=year_ends_on or record.starts_on + timedelta(days=364),
+        due_on=record.starts_on,
+        submitted_at=None if status is AuditStatus.REQUESTED else utcnow(),
+        **assessors,
+    )
+    db.session.add(selection)
+    db.session.commit()
+    return selection
+
+
 def make_entry(
     user: User,
     *,

@@ -39,6 +39,7 @@ from tests.factories import (
     attach_report_file,
     count,
     make_application,
+    make_audit_selection,
     make_framework,
     make_organisation,
     make_peer_assessment,
@@ -520,40 +521,9 @@ def _cpd_evidence():
 def _audit_selection():
     """Someone else's CPD record drawn for audit and submitted, with evidence in the year
     audited: no assessor yet."""
-    from portal.cpd.audit_models import (
-        AuditStatus,
-        CpdAuditCycle,
-        CpdAuditSelection,
-        SelectionReason,
-    )
-
     if "audit_selection" not in _MADE:
-        entry = _cpd_entry()
-        record = entry.record
-        cycle = CpdAuditCycle(
-            scheme_id=record.scheme_id,
-            opened_on=record.starts_on,
-            opened_by_id=make_user(roles=[Role.ADMINISTRATOR]).id,
-            percent=5,
-            seed=42,
-            due_on=record.starts_on,
-            eligible=[record.id],
-        )
-        db.session.add(cycle)
-        db.session.flush()
-        selection = CpdAuditSelection(
-            cycle_id=cycle.id,
-            record_id=record.id,
-            user_id=record.user_id,
-            reason=SelectionReason.DRAWN,
-            status=AuditStatus.SUBMITTED,
-            year_starts_on=record.starts_on,
-            year_ends_on=record.expires_on,
-            due_on=record.starts_on,
-            submitted_at=utcnow(),
-        )
-        db.session.add(selection)
-        db.session.commit()
+        record = _cpd_entry().record
+        selection = make_audit_selection(record, year_ends_on=record.expires_on)
         _MADE["audit_selection"] = selection
     return _MADE["audit_selection"]
 

@@ -43,14 +43,11 @@ from portal.applications.models import (
 )
 from portal.auth.models import User
 from portal.core.dates import today_in_england
-from portal.core.db import utcnow
 from portal.core.permissions import Role
 from portal.core.uploads import UploadStore
 from portal.cpd.audit_models import (
     AuditStatus,
-    CpdAuditCycle,
     CpdAuditSelection,
-    SelectionReason,
 )
 from portal.cpd.models import CpdEvidence
 from portal.extensions import db
@@ -58,6 +55,7 @@ from portal.framework.models import Competency
 from tests.factories import (
     attach_report_file,
     make_application,
+    make_audit_selection,
     make_cpd_entry,
     make_entry,
     make_organisation,
@@ -544,32 +542,7 @@ def _cpd() -> World:
 
 
 def _selection(record: Any, status: AuditStatus, **assessors: int) -> CpdAuditSelection:
-    cycle = CpdAuditCycle(
-        scheme_id=record.scheme_id,
-        opened_on=record.starts_on,
-        opened_by_id=make_user(roles=[Role.ADMINISTRATOR]).id,
-        percent=5,
-        seed=42,
-        due_on=record.starts_on,
-        eligible=[record.id],
-    )
-    db.session.add(cycle)
-    db.session.flush()
-    selection = CpdAuditSelection(
-        cycle_id=cycle.id,
-        record_id=record.id,
-        user_id=record.user_id,
-        reason=SelectionReason.DRAWN,
-        status=status,
-        year_starts_on=record.starts_on,
-        year_ends_on=record.starts_on + timedelta(days=364),
-        due_on=record.starts_on,
-        submitted_at=None if status is AuditStatus.REQUESTED else utcnow(),
-        **assessors,
-    )
-    db.session.add(selection)
-    db.session.commit()
-    return selection
+    return make_audit_selection(record, status, **assessors)
 
 
 def _audit() -> World:
