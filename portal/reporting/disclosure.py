@@ -192,14 +192,13 @@ def recoverable(grid: Grid, mask: Mask) -> list[tuple[int, int]]:
     if not equations:
         return []
     system = np.array(equations)
-    rank = np.linalg.matrix_rank(system)
-    fixed = []
-    for k, cell in enumerate(unknowns):
-        probe = np.zeros(len(unknowns))
-        probe[k] = 1.0
-        if np.linalg.matrix_rank(np.vstack([system, probe])) == rank:
-            fixed.append(cell)
-    return fixed
+    # A cell is fixed when its unit vector lies in the equations' row space: its projection on
+    # an orthonormal basis of that space (one SVD, with matrix_rank's tolerance) has length 1.
+    _, singular, rows = np.linalg.svd(system)
+    tolerance = singular.max() * max(system.shape) * np.finfo(float).eps
+    basis = rows[: int((singular > tolerance).sum())]
+    reach = (basis**2).sum(axis=0)
+    return [cell for k, cell in enumerate(unknowns) if reach[k] > 1.0 - 1e-9]
 
 
 def protect(grid: Grid, threshold: int = DEFAULT_THRESHOLD, forced: Mask | None = None) -> Mask:
