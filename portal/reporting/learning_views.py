@@ -10,8 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.core.errors import ConcurrentEdit, DomainError
-from portal.core.forms import apply_domain_error, commit_or_show_error
+from portal.core.errors import ConcurrentEdit
+from portal.core.forms import commit_or_show_error
 from portal.core.permissions import Permission, require_permission
 from portal.extensions import db
 from portal.reporting import bp, learning_queries, learning_services
@@ -222,16 +222,14 @@ def new_national_recommendation() -> View:
             source_title=form.source_title.data,
             source_year=form.source_year.data,
         )
-        try:
-            made = learning_services.add_national_recommendation(current_user, given)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
+        made: list[NationalRecommendation] = []
+        if commit_or_show_error(
+            form,
+            lambda: made.append(learning_services.add_national_recommendation(current_user, given)),
+        ):
             flash("The recommendation is added.", "success")
             return redirect(
-                url_for("reporting.show_national_recommendation", recommendation_id=made.id)
+                url_for("reporting.show_national_recommendation", recommendation_id=made[0].id)
             )
     return render_template("reporting/new_national_recommendation.html", form=form)
 

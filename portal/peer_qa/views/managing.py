@@ -88,7 +88,8 @@ def allocate_peers(review_id: int) -> View:
 @require_permission(Permission.MANAGE_PEER_QA)
 def replace_peer(review_id: int, assessment_id: int) -> View:
     review = _load(review_id)
-    assessment = next((a for a in queries.assessments_of(review.id) if a.id == assessment_id), None)
+    assessments = queries.assessments_of(review.id)
+    assessment = next((a for a in assessments if a.id == assessment_id), None)
     if assessment is None:
         abort(404)
     if review.status is not QaStatus.IN_ASSESSMENT or assessment.submitted_at is not None:
@@ -96,7 +97,7 @@ def replace_peer(review_id: int, assessment_id: int) -> View:
         return redirect(url_for("peer_qa.manage_review", review_id=review.id))
     today = today_in_england()
     found = queries.candidates(review, today=today)
-    on_it = {a.assessor_id for a in queries.assessments_of(review.id)}
+    on_it = {a.assessor_id for a in assessments}
     form = ReplacePeerForm(data={"version_id": str(assessment.version_id)})
     form.replacement.choices = [(0, "Select a peer assessor")] + [
         (c.user.id, f"{c.user.name} ({c.load} open)")
