@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -240,10 +240,14 @@ def _cell_or(table_cell: Cell, words: str) -> str:
 
 
 def build_tables(
-    extract: Extract, rule: Rule, *, notifications_rule: Rule | None = None
+    extract: Extract,
+    rule: Rule,
+    *,
+    notifications_rule: Rule | None = None,
+    only: Collection[str] | None = None,
 ) -> list[SafeTable]:
-    """Every table of the dashboard, for England, protected together (figures shared between
-    tables are suppressed in all of them)."""
+    """Every table of the dashboard (or only those named), for England, protected together
+    (figures shared between tables are suppressed in all of them)."""
     today = extract.today
     codes, names = _region_rows(extract.regions)
     index_of = {code: i for i, code in enumerate(codes)}
@@ -1000,6 +1004,8 @@ def build_tables(
     if extract.recommendation_classes is not None:
         pending.extend(_class_tables(extract, rule, base, codes, names, index_of))
 
+    if only is not None:
+        pending = [p for p in pending if p.table.key in only]
     # Suppress: tables sharing a rule are protected together (their shared keys link them).
     by_threshold: dict[int, list[_Pending]] = defaultdict(list)
     for waiting in pending:
@@ -1553,17 +1559,40 @@ TABLE_FACTS: dict[str, frozenset[str]] = {
 }
 
 
-def all_tables(extract: Extract, rule: Rule) -> list[SafeTable]:
-    tables = build_tables(extract, rule)
-    tables.insert(
-        next(i for i, t in enumerate(tables) if t.section != CAPACITY),
-        concentration_table(extract, rule),
+def all_tables(
+    extract: Extract, rule: Rule, only: Collection[str] | None = None
+) -> list[SafeTable]:
+    """Every table of the dashboard in its order, or only those named (which must include every
+    table they share suppression with: see `linked_tables`)."""
+
+    def wanted(key: str) -> bool:
+        return only is None or key in only
+
+    tables = build_tables(extract, rule, only=only)
+    if wanted("concentration"):
+        tables.insert(
+            next((i for i, t in enumerate(tables) if t.section != CAPACITY), len(tables)),
+            concentration_table(extract, rule),
+        )
+    durations = (
+        [t for t in pipeline_durations(extract, rule) if wanted(t.key)]
+        if (wanted("days-to-decision") or wanted("days-in-state"))
+        else []
     )
-    pipeline_end = max(i for i, t in enumerate(tables) if t.section == PIPELINE) + 1
-    tables[pipeline_end:pipeline_end] = pipeline_durations(extract, rule)
-    levels = next(i for i, t in enumerate(tables) if t.key == "qa-marker-levels")
-    tables.insert(levels + 1, lowest_markers(tables[levels]))
+    pipeline = [i for i, t in enumerate(tables) if t.section == PIPELINE]
+    at = pipeline[-1] + 1 if pipeline else len(tables)
+    tables[at:at] = durations
+    levels = next((i for i, t in enumerate(tables) if t.key == "qa-marker-levels"), None)
+    if levels is not None and wanted("qa-lowest-markers"):
+        tables.insert(levels + 1, lowest_markers(tables[levels]))
     return tables
+
+
+def linked_tables(key: str) -> frozenset[str]:
+    """The table and every table it shares suppression with: those built from no facts but
+    the ones it reads."""
+    facts = TABLE_FACTS[key]
+    return frozenset(k for k, needs in TABLE_FACTS.items() if needs <= facts)
 
 
 def for_region(table: SafeTable, region_code: str | None, region_name: str = "") -> SafeTable:

@@ -37,6 +37,7 @@ from portal.reporting.frames import (
     all_tables,
     chart_of,
     for_region,
+    linked_tables,
     to_csv,
     to_xlsx,
 )
@@ -99,10 +100,14 @@ def _filters() -> tuple[FilterForm, Period, str]:
     return form, period, words
 
 
-def _tables(period: Period, only: frozenset[str] | None = None) -> list[SafeTable]:
+def _tables(period: Period, key: str | None = None) -> list[SafeTable]:
+    """Every table, or one table's (a download): then only the figures it, and the tables it
+    shares suppression with, are read and built."""
+    only = TABLE_FACTS[key] if key else None
     extract = queries.read_extract(period, today_in_england(), only)
     name = next((r.name for r in extract.regions if r.code == period.region_code), "")
-    return [for_region(t, period.region_code, name) for t in all_tables(extract, _rule())]
+    keys = linked_tables(key) if key else None
+    return [for_region(t, period.region_code, name) for t in all_tables(extract, _rule(), keys)]
 
 
 def _query_args() -> dict[str, Any]:
@@ -140,12 +145,10 @@ def show_dashboard() -> View:
 @bp.route("/reports/tables/<string(maxlength=60):key>.<any(csv, xlsx):fmt>")
 @require_permission(Permission.VIEW_REPORTS)
 def download_table(key: str, fmt: str) -> Response:
-    facts = TABLE_FACTS.get(key)
-    if facts is None:
+    if key not in TABLE_FACTS:
         abort(404)
     _, period, words = _filters()
-    # Only the figures this table, and those it shares suppression with, are read.
-    table = next((t for t in _tables(period, facts) if t.key == key), None)
+    table = next((t for t in _tables(period, key) if t.key == key), None)
     if table is None:
         abort(404)
     suffix = f"-{period.region_code}" if period.region_code else ""

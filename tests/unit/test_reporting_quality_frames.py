@@ -21,7 +21,7 @@ from portal.reporting.facts import (
     RegionName,
     ThemeClassCount,
 )
-from portal.reporting.frames import SECTIONS, all_tables, chart_of, to_csv
+from portal.reporting.frames import SECTIONS, all_tables, chart_of, linked_tables, to_csv
 
 pytestmark = pytest.mark.no_db
 
@@ -283,3 +283,24 @@ def test_a_download_reads_only_its_facts_and_shows_the_very_cells_of_the_dashboa
             },
         )
         assert table(all_tables(partial, Rule()), t.key) == t, t.key
+        # Building only the table and those it shares suppression with gives it too.
+        only = all_tables(partial, Rule(), linked_tables(t.key))
+        assert {u.key for u in only} == linked_tables(t.key), t.key
+        assert table(only, t.key) == t, t.key
+
+
+def test_tables_sharing_suppression_read_the_same_facts():
+    """A table's linked tables are those built from no facts but its own, and the link is
+    mutual: each of them names the same set."""
+    from portal.reporting.frames import TABLE_FACTS
+
+    for key in TABLE_FACTS:
+        assert key in linked_tables(key)
+        for other in linked_tables(key):
+            assert linked_tables(other) == linked_tables(key), (key, other)
+    assert linked_tables("notifications-by-region") == {"notifications-by-region"}
+    assert linked_tables("qa-lowest-markers") == {
+        "qa-marker-levels",
+        "qa-lowest-markers",
+        "qa-marker-levels-by-year",
+    }
