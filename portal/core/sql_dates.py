@@ -58,3 +58,25 @@ def _add_days_postgresql(element: add_days, compiler: Any, **kw: Any) -> str:
 def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
     day, days = (compiler.process(c, **kw) for c in element.clauses)
     return f"date({day}, printf('%+d days', {days}))"
+
+
+class utc_year(FunctionElement[Any]):
+    """`utc_year(moment)` in SQL: the year of a stored UTC time, taken in UTC on every
+    database. PostgreSQL's own extract would take it in the session's time zone, so a time
+    late on 31 December could count in the next year."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "utc_year"
+
+
+@compiles(utc_year, "postgresql")
+def _utc_year_postgresql(element: utc_year, compiler: Any, **kw: Any) -> str:
+    (moment,) = (compiler.process(c, **kw) for c in element.clauses)
+    # The zone as a literal, not a parameter, so the same expression in GROUP BY matches.
+    return f"EXTRACT(YEAR FROM timezone('UTC', {moment}))"
+
+
+@compiles(utc_year, "sqlite")
+def _utc_year_sqlite(element: utc_year, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(sa.extract("year", *element.clauses), **kw))

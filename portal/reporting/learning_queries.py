@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 # Peer QA and the applications import each other; loaded applications-first, as the rest of
 # the app loads them, that cycle resolves (this module may be the first to reach peer QA).
 from portal.applications import models as _applications  # noqa: F401
+from portal.core.sql_dates import utc_year
 from portal.extensions import db
 from portal.peer_qa.models import RELEASED, QaReview
 from portal.reporting.facts import ConditionCount, Period, ResponseCount
@@ -127,7 +128,7 @@ def findings(limit: int = PAGE_SIZE) -> list[FindingRow]:
 def condition_counts(period: Period) -> list[ConditionCount]:
     """Findings tagged with each condition, by the year the review's quality assurance
     completed (in the period): a finding with two conditions counts under each."""
-    year = sa.extract("year", QaReview.completed_at)
+    year = utc_year(QaReview.completed_at)
     rows = db.session.execute(
         sa.select(
             year,

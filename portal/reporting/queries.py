@@ -28,7 +28,7 @@ from portal.applications.models import (
 from portal.auth.models import RoleGrant
 from portal.core.dates import add_months
 from portal.core.permissions import Role
-from portal.core.sql_dates import add_days
+from portal.core.sql_dates import add_days, utc_year
 from portal.cpd import queries as cpd_queries
 from portal.cpd.audit_models import AuditOutcome, AuditStatus, CpdAuditCycle, CpdAuditSelection
 from portal.cpd.models import CpdEntry, EntryStatus
@@ -452,13 +452,6 @@ def _durations(key: Any, later: Any, earlier: Any, source: Any, *where: Any) -> 
     return [(k, len(days), quantile(days, 0.5), quantile(days, 0.9)) for k, days in found.items()]
 
 
-def _year_of(moment: Any) -> Any:
-    """The year of a stored UTC time (PostgreSQL would otherwise use the session's zone)."""
-    if _on_postgresql():
-        return sa.extract("year", sa.func.timezone("UTC", moment))
-    return sa.extract("year", moment)
-
-
 def days_to_decision(period: Period) -> list[Durations]:
     """Days from submission to the first decision, for decisions made in the period, by the
     year of the decision: counts, medians and 90th percentiles grouped in SQL."""
@@ -468,7 +461,7 @@ def days_to_decision(period: Period) -> list[Durations]:
         .subquery()
     )
     rows = _durations(
-        _year_of(first_decision.c.decided_at),
+        utc_year(first_decision.c.decided_at),
         first_decision.c.decided_at,
         Application.submitted_at,
         first_decision.join(Application, Application.id == first_decision.c.application_id),
@@ -539,7 +532,7 @@ def assessor_load(today: date) -> list[AssessorLoad]:
 
 
 def outcomes_by_year(period: Period) -> list[OutcomeCount]:
-    year = sa.extract("year", Decision.decided_at)
+    year = utc_year(Decision.decided_at)
     rows = db.session.execute(
         sa.select(year, Decision.outcome, sa.func.count())
         .where(
@@ -764,7 +757,7 @@ def _released_in(period: Period) -> list[sa.ColumnElement[bool]]:
 def qa_grades(period: Period) -> list[GradeCount]:
     """Reviews whose QA feedback was released in the period, by year and agreed overall
     grade."""
-    year = sa.extract("year", QaReview.completed_at)
+    year = utc_year(QaReview.completed_at)
     rows = db.session.execute(
         sa.select(year, QaReview.agreed_grade, sa.func.count())
         .where(*_released_in(period), QaReview.agreed_grade.is_not(None))
@@ -776,7 +769,7 @@ def qa_grades(period: Period) -> list[GradeCount]:
 def qa_marker_levels(period: Period) -> list[MarkerLevelCount]:
     """Agreed marker scores of reviews released in the period, counted by year, marker and
     level (one row per combination, aggregated in SQL)."""
-    year = sa.extract("year", QaReview.completed_at)
+    year = utc_year(QaReview.completed_at)
     rows = db.session.execute(
         sa.select(
             year,
@@ -814,7 +807,7 @@ def recommendation_classes(period: Period) -> RecommendationClasses:
     (`_released_in`), in two GROUP BY queries: by the year feedback was released and the
     commissioning partnership's region (each recommendation once), and by the review's themes
     (a recommendation under each theme of its review)."""
-    year = sa.extract("year", QaReview.completed_at)
+    year = utc_year(QaReview.completed_at)
     by_year_and_region = db.session.execute(
         sa.select(year, Organisation.region_code, RecommendationAnalysis.class_, sa.func.count())
         .select_from(RecommendationAnalysis)

@@ -20,6 +20,7 @@ from portal.applications.models import (
     StatusChange,
 )
 from portal.core.dates import add_months, today_in_england
+from portal.core.db import UTCDateTime
 from portal.core.permissions import Role
 from portal.extensions import db
 from portal.register.commissioning_models import Commission, ReviewType
@@ -448,6 +449,27 @@ def test_cpd_compliance_keeps_the_year_boundaries_and_the_requirements_in_force(
     assert {(c.year, c.met, c.not_met) for c in queries.compliance(narrower, today)} == {
         (2022, 1, 1)
     }
+
+
+def test_a_year_is_counted_in_utc_whatever_the_database_sessions_time_zone(today):
+    """A decision at 23:30 UTC on 31 December counts in that year, even where the database
+    session's time zone is a day ahead (PostgreSQL would otherwise take the year there)."""
+    from portal.core.sql_dates import utc_year
+
+    _regions()
+    late = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
+    application = _decided(date(2025, 12, 11), date(2025, 12, 31))
+    db.session.execute(
+        sa.update(Decision).where(Decision.application_id == application.id).values(decided_at=late)
+    )
+    db.session.commit()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET TIME ZONE 'Pacific/Kiritimati'"))  # UTC+14
+        assert db.session.scalar(sa.select(sa.extract("year", sa.literal(late)))) == 2026
+    assert db.session.scalar(sa.select(utc_year(sa.literal(late, UTCDateTime())))) == 2025
+    period = Period(date(2025, 12, 1), date(2025, 12, 31))
+    assert [(o.year, o.count) for o in queries.outcomes_by_year(period)] == [(2025, 1)]
+    assert [d.key for d in queries.days_to_decision(period)] == ["2025"]
 
 
 def test_years_are_added_in_sql_as_in_python():
