@@ -23,12 +23,12 @@ def _plain(value: Any, is_json: bool) -> Any:
     return value
 
 
-def insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
+def insert(model: type[Any] | sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` (dicts with the same keys) into `model`'s table, filling the columns'
     Python-side defaults as SQLAlchemy would."""
     if not rows:
         return
-    table: sa.Table = model.__table__
+    table: sa.Table = model if isinstance(model, sa.Table) else model.__table__
     if db.session.get_bind().dialect.name != "postgresql":
         for start in range(0, len(rows), BATCH):
             db.session.execute(sa.insert(table), rows[start : start + BATCH])

@@ -1,11 +1,14 @@
 """The reporting benchmark's dataset: the register benchmark's invented reviewers, then the
 history reports read (applications' submissions, decisions and status changes, accreditation
-status changes, CPD activities, commissions, peer-QA results, diversity answers, serious
-incident notifications), all invented and inserted in bulk."""
+status changes, assessors and their allocations, renewals in assessment, CPD activities and
+audits, commissions, peer-QA results and the findings tagged on them, national
+recommendations and the government's responses, diversity answers, serious incident
+notifications), all invented and inserted in bulk."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -16,7 +19,10 @@ from bench import bulk, register_search
 from portal.applications.models import (
     AccreditationRecord,
     AccreditationStatusChange,
+    Allocation,
+    AllocationPurpose,
     Application,
+    ApplicationKind,
     ApplicationStatus,
     Decision,
     Outcome,
@@ -27,6 +33,13 @@ from portal.auth.passwords import hash_password
 from portal.core.dates import today_in_england
 from portal.core.db import utcnow
 from portal.core.permissions import Role
+from portal.cpd.audit_models import (
+    AuditOutcome,
+    AuditStatus,
+    CpdAuditCycle,
+    CpdAuditSelection,
+    SelectionReason,
+)
 from portal.cpd.models import ActivityType, CpdEntry, EntryStatus
 from portal.extensions import db
 from portal.framework.models import Competency, FrameworkStatus, FrameworkVersion
@@ -41,6 +54,14 @@ from portal.peer_qa.models import (
 )
 from portal.register.commissioning_models import Commission, ReviewType
 from portal.register.reference import current as reference
+from portal.reporting.learning_models import (
+    LearningFinding,
+    NationalRecommendation,
+    RecommendationSource,
+    ResponseStatus,
+    SystemCondition,
+    finding_conditions,
+)
 from portal.reporting.models import (
     AgeBand,
     Disability,
@@ -52,13 +73,13 @@ from portal.reporting.models import (
 )
 
 # Bump when the dataset changes, so a cached SQLite file is rebuilt.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 ANALYST = "analyst@bench.test"
 BATCH = register_search.BATCH
 REGIONS = [f"E1200000{n}" for n in range(1, 10)]
 
 
-def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:
+def _insert(model: type[Any] | sa.Table, rows: list[dict[str, Any]]) -> None:
     bulk.insert(model, rows)
 
 
@@ -201,13 +222,13 @@ def _history(commissioner_id: int, activities: int) -> None:
         span = max(0, (last - starts_on).days)
         for _ in range(count):
             ends = starts_on + timedelta(days=rng.randrange(0, span + 1))
-            completed = rng.random() < 0.9
+            done = rng.random() < 0.9
             hours = rng.randrange(1, 40)
             entries.append(
                 {
                     "record_id": record_id,
                     "user_id": user_id,
-                    "status": EntryStatus.COMPLETED if completed else EntryStatus.DRAFT,
+                    "status": EntryStatus.COMPLETED if done else EntryStatus.DRAFT,
                     "activity_type": rng.choice(list(ActivityType)),
                     "title": "Invented activity",
                     "starts_on": ends - timedelta(days=rng.choice([0, 0, 0, 1, 2])),
@@ -273,9 +294,11 @@ def _history(commissioner_id: int, activities: int) -> None:
     themes = sorted(reference().specialisms.codes())
     first_review = int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(QaReview.id), 0))))
     reviews, scores, analyses = [], [], []
+    released: list[tuple[int, date]] = []
     for n, (_record, user_id, *_rest) in enumerate(records[::10]):
         review_id = first_review + n + 1
         completed = today - timedelta(days=rng.randrange(0, 1100))
+        released.append((review_id, completed))
         reviews.append(
             {
                 "id": review_id,
@@ -354,13 +377,288 @@ def _history(commissioner_id: int, activities: int) -> None:
         month = (month - timedelta(days=1)).replace(day=1)
     _insert(IncidentNotification, notifications)
     db.session.commit()
+
+    assessors, qa_leads = _staff(len(records))
+    _allocations(rng, records, assessors, commissioner_id, framework, today)
+    _cpd_audits(rng, records, assessors, analyst.id, framework.scheme_id, today)
+    _findings(rng, released, qa_leads)
+    _national_recommendations(rng, released, analyst.id, today)
     _resequence()
+
+
+def _staff(reviewers: int) -> tuple[list[int], list[int]]:
+    """Assessors (one for every 200 reviewers) and QA leads (one for every 2,000)."""
+    password = hash_password("bench password words")
+    now = utcnow()
+    first = register_search._next_id(User)
+    people = []
+    for role, count in (
+        (Role.ASSESSOR, max(10, reviewers // 200)),
+        (Role.QA_LEAD, max(2, reviewers // 2000)),
+    ):
+        people += [(role, n) for n in range(count)]
+    users = [
+        {
+            "id": first + i,
+            "email": f"{role.value}{n}@bench.test",
+            "name": f"Bench {role.value.replace('_', ' ')} {n}",
+            "password_hash": password,
+            "email_confirmed_at": now,
+        }
+        for i, (role, n) in enumerate(people)
+    ]
+    _insert(User, users)
+    _insert(
+        RoleGrant, [{"user_id": first + i, "role": role} for i, (role, _n) in enumerate(people)]
+    )
+    db.session.commit()
+    assessors = [first + i for i, (role, _n) in enumerate(people) if role is Role.ASSESSOR]
+    qa_leads = [first + i for i, (role, _n) in enumerate(people) if role is Role.QA_LEAD]
+    return assessors, qa_leads
+
+
+def _allocations(
+    rng: random.Random,
+    records: Sequence[Any],
+    assessors: list[int],
+    admin_id: int,
+    framework: FrameworkVersion,
+    today: date,
+) -> None:
+    """Two assessments of every decided application (one in ten moderated too), all
+    submitted; and a renewal being assessed for one reviewer in fifty, its two assessments
+    open (a third of them past their due date)."""
+    allocations, applications, changes = [], [], []
+    next_application = register_search._next_id(Application)
+    for record_id, user_id, application_id, _status, starts_on, _expires in records:
+        pair = rng.sample(assessors, 3)
+        allocated = starts_on - timedelta(days=rng.randrange(60, 150))
+        purposes = [AllocationPurpose.ASSESSMENT, AllocationPurpose.ASSESSMENT]
+        if rng.random() < 0.1:
+            purposes.append(AllocationPurpose.MODERATION)
+        for assessor, purpose in zip(pair, purposes, strict=False):
+            allocations.append(
+                {
+                    "application_id": application_id,
+                    "assessor_id": assessor,
+                    "purpose": purpose,
+                    "allocated_by_id": admin_id,
+                    "allocated_at": _at(allocated),
+                    "due_on": allocated + timedelta(days=28),
+                    "submitted_at": _at(allocated + timedelta(days=rng.randrange(5, 35))),
+                }
+            )
+        if record_id % 50 == 0:
+            renewal_id = next_application
+            next_application += 1
+            submitted = today - timedelta(days=rng.randrange(10, 90))
+            assessed = submitted + timedelta(days=rng.randrange(1, 8))
+            applications.append(
+                {
+                    "id": renewal_id,
+                    "reference": f"BENCH-R-{renewal_id:07d}",
+                    "scheme_id": framework.scheme_id,
+                    "framework_id": framework.id,
+                    "applicant_id": user_id,
+                    "kind": ApplicationKind.RENEWAL,
+                    "status": ApplicationStatus.IN_ASSESSMENT,
+                    "full_name": "Invented renewal",
+                    "home_region_code": REGIONS[renewal_id % len(REGIONS)],
+                    "submitted_at": _at(submitted),
+                    "status_changed_at": _at(assessed, 10),
+                }
+            )
+            changes.append(
+                {
+                    "application_id": renewal_id,
+                    "from_status": None,
+                    "to_status": ApplicationStatus.SUBMITTED,
+                    "occurred_at": _at(submitted, 9),
+                }
+            )
+            changes.append(
+                {
+                    "application_id": renewal_id,
+                    "from_status": ApplicationStatus.SUBMITTED,
+                    "to_status": ApplicationStatus.IN_ASSESSMENT,
+                    "occurred_at": _at(assessed, 10),
+                }
+            )
+            for assessor in pair[:2]:
+                allocations.append(
+                    {
+                        "application_id": renewal_id,
+                        "assessor_id": assessor,
+                        "purpose": AllocationPurpose.ASSESSMENT,
+                        "allocated_by_id": admin_id,
+                        "allocated_at": _at(assessed, 10),
+                        "due_on": assessed + timedelta(days=rng.choice([14, 28, 56, 84])),
+                        "submitted_at": None,
+                    }
+                )
+        if len(allocations) >= 50_000:
+            _insert(Allocation, allocations)
+            db.session.commit()
+            allocations = []
+    _insert(Application, applications)
+    _insert(StatusChange, changes)
+    _insert(Allocation, allocations)
+    db.session.commit()
+
+
+def _cpd_audits(
+    rng: random.Random,
+    records: Sequence[Any],
+    assessors: list[int],
+    admin_id: int,
+    scheme_id: int,
+    today: date,
+) -> None:
+    """A CPD audit cycle a year for three years, each drawing 5% of the records. The older
+    two are finished; this year's is under way, some records late."""
+    last_cycle = register_search._next_id(CpdAuditCycle)
+    finished = [AuditStatus.ACCEPTED] * 85 + [AuditStatus.ADVICE] * 10
+    finished += [AuditStatus.PUT_RIGHT] * 4 + [AuditStatus.CLOSED]
+    under_way = [AuditStatus.REQUESTED] * 30 + [AuditStatus.SUBMITTED] * 20
+    under_way += [AuditStatus.SECOND_REVIEW] * 5 + finished[:45]
+    under_way += [AuditStatus.DEVELOPMENT_PLAN] * 3 + [AuditStatus.PROPOSED] * 2
+    outcome_of = {
+        AuditStatus.ACCEPTED: AuditOutcome.ACCEPTED,
+        AuditStatus.ADVICE: AuditOutcome.ADVICE,
+        AuditStatus.PUT_RIGHT: AuditOutcome.NOT_MET,
+        AuditStatus.CLOSED: AuditOutcome.NOT_MET,
+        AuditStatus.DEVELOPMENT_PLAN: AuditOutcome.NOT_MET,
+    }
+    cycles, selections = [], []
+    for n, days_ago in enumerate((730, 365, 40)):
+        cycle_id = last_cycle + n
+        opened = today - timedelta(days=days_ago)
+        due = opened + timedelta(days=21)
+        eligible = [r[0] for r in records if r[4] <= opened - timedelta(days=365)]
+        drawn = rng.sample(eligible, max(1, len(eligible) // 20)) if eligible else []
+        cycles.append(
+            {
+                "id": cycle_id,
+                "scheme_id": scheme_id,
+                "opened_on": opened,
+                "opened_at": _at(opened, 9),
+                "opened_by_id": admin_id,
+                "percent": 5,
+                "seed": 1000 + n,
+                "due_on": due,
+                "eligible": eligible,
+                "always": [],
+                "newly_accredited": [],
+                "under_audit": [],
+            }
+        )
+        user_of = {r[0]: r[1] for r in records}
+        for record_id in drawn:
+            status = rng.choice(under_way if days_ago < 365 else finished)
+            outcome = outcome_of.get(status)
+            first, second = rng.sample(assessors, 2)
+            waiting = status in {AuditStatus.REQUESTED, AuditStatus.PROPOSED}
+            not_met = outcome is AuditOutcome.NOT_MET or status is AuditStatus.PROPOSED
+            selections.append(
+                {
+                    "cycle_id": cycle_id,
+                    "record_id": record_id,
+                    "user_id": user_of[record_id],
+                    "reason": SelectionReason.DRAWN,
+                    "status": status,
+                    "year_starts_on": opened - timedelta(days=365),
+                    "year_ends_on": opened - timedelta(days=1),
+                    "due_on": due,
+                    "submitted_at": None if waiting else _at(due - timedelta(days=3)),
+                    "statement": None if waiting else "Invented statement.",
+                    "first_assessor_id": None if waiting else first,
+                    "second_assessor_id": second
+                    if outcome is not AuditOutcome.ACCEPTED
+                    and not waiting
+                    and status is not AuditStatus.SUBMITTED
+                    else None,
+                    "outcome": outcome,
+                    "outcome_at": _at(due + timedelta(days=14)) if outcome else None,
+                    "plan_due_on": due + timedelta(days=90) if not_met else None,
+                    "overdue_at": _at(due + timedelta(days=1))
+                    if status is AuditStatus.PROPOSED
+                    else None,
+                }
+            )
+    _insert(CpdAuditCycle, cycles)
+    _insert(CpdAuditSelection, selections)
+    db.session.commit()
+
+
+def _findings(rng: random.Random, released: list[tuple[int, date]], qa_leads: list[int]) -> None:
+    """One to three learning findings for each released review, each tagged with one or two
+    system conditions of the taxonomy in use."""
+    conditions = list(db.session.scalars(sa.select(SystemCondition.id)))
+    if not conditions:
+        return
+    first = register_search._next_id(LearningFinding)
+    findings: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for review_id, completed in released:
+        for _ in range(rng.randint(1, 3)):
+            finding_id = first + len(findings)
+            findings.append(
+                {
+                    "id": finding_id,
+                    "qa_review_id": review_id,
+                    "text": "Invented finding.",
+                    "recorded_by_id": rng.choice(qa_leads),
+                    "recorded_at": _at(completed + timedelta(days=7)),
+                }
+            )
+            links += [
+                {"finding_id": finding_id, "condition_id": c}
+                for c in rng.sample(conditions, rng.randint(1, 2))
+            ]
+    _insert(LearningFinding, findings)
+    _insert(finding_conditions, links)
+    db.session.commit()
+
+
+def _national_recommendations(
+    rng: random.Random, released: list[tuple[int, date]], analyst_id: int, today: date
+) -> None:
+    """Forty national recommendations a year for four years, from reviews and from the
+    panel's own reviews, with the government's response as it stands (the older the year,
+    the more have one)."""
+    rows = []
+    responses = [ResponseStatus.ACCEPTED, ResponseStatus.PARTLY_ACCEPTED, ResponseStatus.REJECTED]
+    for year in range(today.year - 3, today.year + 1):
+        for n in range(40):
+            from_review = rng.random() < 0.6 and released
+            answered = rng.random() < (today.year - year + 1) / 4
+            response = rng.choice(responses) if answered else ResponseStatus.NO_RESPONSE
+            rows.append(
+                {
+                    "text": "Invented national recommendation.",
+                    "year": year,
+                    "source": RecommendationSource.REVIEW
+                    if from_review
+                    else RecommendationSource.PANEL,
+                    "qa_review_id": rng.choice(released)[0] if from_review else None,
+                    "source_title": None if from_review else f"Invented thematic review {n}",
+                    "source_year": None if from_review else year,
+                    "addressed_to": "Department for Education",
+                    "response": response,
+                    "response_action": "Invented action." if answered else None,
+                    "responded_on": date(year, 12, 1) if answered and year < today.year else None,
+                    "recorded_by_id": analyst_id,
+                    "recorded_at": _at(date(year, 6, 1)),
+                }
+            )
+    _insert(NationalRecommendation, rows)
+    db.session.commit()
 
 
 def _resequence() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("qa_reviews",):
+    for table in ("users", "applications", "qa_reviews", "cpd_audit_cycles", "learning_findings"):
         db.session.execute(
             sa.text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
