@@ -115,7 +115,7 @@ def quarters_between(first: date, last: date) -> list[Quarter]:
     return found[-MAX_QUARTERS:]
 
 
-def regions() -> list[RegionName]:
+def read_regions() -> list[RegionName]:
     return [
         RegionName(code, name)
         for code, name in db.session.execute(
@@ -1003,10 +1003,17 @@ FACTS = frozenset(
 )
 
 
-def read_extract(period: Period, today: date, only: Iterable[str] | None = None) -> Extract:
+def read_extract(
+    period: Period,
+    today: date,
+    only: Iterable[str] | None = None,
+    *,
+    regions: list[RegionName] | None = None,
+) -> Extract:
     """Every aggregate the dashboard shows, for England (the region filter cuts the protected
     tables afterwards, so a region's view never differs from England's); or, for a download,
-    `only` the facts its table needs (frames.TABLE_FACTS), the others left empty."""
+    `only` the facts its table needs (frames.TABLE_FACTS), the others left empty. The regions,
+    when the caller has read them already, are not read again."""
     wanted = FACTS if only is None else frozenset(only)
     if not wanted <= FACTS:
         raise ValueError(f"unknown facts: {sorted(wanted - FACTS)}")
@@ -1046,7 +1053,7 @@ def read_extract(period: Period, today: date, only: Iterable[str] | None = None)
     return Extract(
         period=period,
         today=today,
-        regions=regions(),
+        regions=read_regions() if regions is None else regions,
         quarters=quarters,
         specialism_names=names,
         grade_labels=grade_labels,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from portal.extensions import db
 from portal.reporting import bp, learning_queries, queries, services
 from portal.reporting.annual import AnnualReport, RecommendationLine, to_pdf
 from portal.reporting.disclosure import DEFAULT_THRESHOLD, SYMBOLS, Rule
-from portal.reporting.facts import Period
+from portal.reporting.facts import Period, RegionName
 from portal.reporting.forms import (
     ConfirmUploadForm,
     DiversityForm,
@@ -73,11 +74,19 @@ def _download(content: bytes, *, mimetype: str, filename: str) -> Response:
 # The dashboard
 
 
-def _filters() -> tuple[FilterForm, Period, str]:
+@dataclass(frozen=True)
+class _Filters:
+    form: FilterForm
+    period: Period
+    words: str
+    regions: list[RegionName]
+
+
+def _filters() -> _Filters:
     """The filters from the address (a GET form, so the address can be shared); a wrong date
     is shown as an error and the default period used meanwhile."""
     today = today_in_england()
-    regions = queries.regions()
+    regions = queries.read_regions()
     form = FilterForm(request.args)
     form.region.choices = [("", "England (all regions)"), *((r.code, r.name) for r in regions)]
     valid = form.validate() if request.args else True
@@ -97,14 +106,15 @@ def _filters() -> tuple[FilterForm, Period, str]:
     words = f"{format_date(starts_on)} to {format_date(ends_on)}; " + (
         names[region] if region else "England"
     )
-    return form, period, words
+    return _Filters(form, period, words, regions)
 
 
-def _tables(period: Period, key: str | None = None) -> list[SafeTable]:
+def _tables(chosen: _Filters, key: str | None = None) -> list[SafeTable]:
     """Every table, or one table's (a download): then only the figures it, and the tables it
     shares suppression with, are read and built."""
+    period = chosen.period
     only = TABLE_FACTS[key] if key else None
-    extract = queries.read_extract(period, today_in_england(), only)
+    extract = queries.read_extract(period, today_in_england(), only, regions=chosen.regions)
     name = next((r.name for r in extract.regions if r.code == period.region_code), "")
     keys = linked_tables(key) if key else None
     return [for_region(t, period.region_code, name) for t in all_tables(extract, _rule(), keys)]
@@ -122,8 +132,9 @@ def _query_args() -> dict[str, Any]:
 @bp.route("/reports")
 @require_permission(Permission.VIEW_REPORTS)
 def show_dashboard() -> View:
-    form, period, words = _filters()
-    tables = _tables(period)
+    chosen = _filters()
+    form, period, words = chosen.form, chosen.period, chosen.words
+    tables = _tables(chosen)
     sections = [
         (key, label, [(t, chart_of(t)) for t in tables if t.section == key])
         for key, label in SECTIONS.items()
@@ -147,8 +158,9 @@ def show_dashboard() -> View:
 def download_table(key: str, fmt: str) -> Response:
     if key not in TABLE_FACTS:
         abort(404)
-    _, period, words = _filters()
-    table = next((t for t in _tables(period, key) if t.key == key), None)
+    chosen = _filters()
+    period, words = chosen.period, chosen.words
+    table = next((t for t in _tables(chosen, key) if t.key == key), None)
     if table is None:
         abort(404)
     suffix = f"-{period.region_code}" if period.region_code else ""
