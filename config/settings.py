@@ -96,6 +96,10 @@ class Base:
         self.UPLOAD_ENCRYPTION_KEY: str | None = env.get("UPLOAD_ENCRYPTION_KEY")
         self.UPLOAD_ENCRYPTION_OLD_KEYS: str = env.get("UPLOAD_ENCRYPTION_OLD_KEYS", "")
         self.PUBLIC_URL = env.get("PUBLIC_URL", "http://127.0.0.1:5000")
+        # How many reverse proxies stand in front of the portal. Their X-Forwarded-For, -Proto
+        # and -Host are believed, that many hops deep, so per-address limits see the person's
+        # address; with none (the default) those headers are ignored, as anyone can send them.
+        self.TRUSTED_PROXIES = _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES")
         self.MAIL_FROM = env.get("MAIL_FROM", self.MAIL_FROM)
         self.DEMO_PASSWORD: str | None = env.get("DEMO_PASSWORD")
         # OpenID Connect providers people may sign in with; their secrets come from the
@@ -177,6 +181,16 @@ class Production(Base):
                     "UPLOAD_ENCRYPTION_KEY (and each of UPLOAD_ENCRYPTION_OLD_KEYS) must be 32 "
                     "bytes in URL-safe base64: make one with `flask --app wsgi uploads new-key`."
                 )
+
+
+def _count(text: str, name: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"{name} must be a whole number, 0 or more (it is {text!r}).")
+    return value
 
 
 def _b64(text: str) -> bytes:

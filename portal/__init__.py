@@ -25,6 +25,7 @@ def create_app(config: Base | str | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
 
     _configure_logging(app)
+    _configure_proxies(app)
     _configure_email_validation(app)
     _configure_templates(app)
     _init_extensions(app)
@@ -38,6 +39,16 @@ def _configure_logging(app: Flask) -> None:
     from portal.core.logging import configure_logging
 
     configure_logging(json_logs=bool(app.config["LOG_JSON"]))
+
+
+def _configure_proxies(app: Flask) -> None:
+    hops = int(app.config.get("TRUSTED_PROXIES", 0))
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 def _configure_email_validation(app: Flask) -> None:

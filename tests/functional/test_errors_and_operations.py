@@ -168,3 +168,53 @@ def test_healthz_is_503_when_the_sqlite_file_is_removed_under_a_running_app(tmp_
     assert client.get("/healthz").status_code == 200
     path.rename(tmp_path / "moved.db")
     assert client.get("/healthz").status_code == 503
+
+
+def _app_showing_the_address(tmp_path, **overrides):
+    settings = TestSettings()
+    settings.INSTANCE_PATH = tmp_path
+    app = create_app(settings, **overrides)
+    echo = Blueprint("echo", __name__)
+
+    @echo.route("/address")
+    @public
+    def address() -> dict[str, str]:
+        from flask import request
+
+        return {"address": request.remote_addr or "", "scheme": request.scheme}
+
+    app.register_blueprint(echo)
+    return app
+
+
+@pytest.mark.no_db
+def test_forwarded_headers_are_ignored_unless_a_proxy_is_trusted(tmp_path):
+    """Anyone can send X-Forwarded-For: without TRUSTED_PROXIES the address limits use the
+    connection's own address, so a made-up header can't dodge them."""
+    app = _app_showing_the_address(tmp_path)
+    forged = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+    found = app.test_client().get("/address", headers=forged).get_json()
+    assert found == {"address": "127.0.0.1", "scheme": "http"}
+
+
+@pytest.mark.no_db
+def test_behind_a_trusted_proxy_the_address_is_the_one_it_saw(tmp_path):
+    app = _app_showing_the_address(tmp_path, TRUSTED_PROXIES=1)
+    client = app.test_client()
+    headers = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+    assert client.get("/address", headers=headers).get_json() == {
+        "address": "198.51.100.7",
+        "scheme": "https",
+    }
+    # An address the person put in front themselves is not believed: only the proxy's hop.
+    headers["X-Forwarded-For"] = "203.0.113.1, 198.51.100.7"
+    assert client.get("/address", headers=headers).get_json()["address"] == "198.51.100.7"
+
+
+def test_the_number_of_trusted_proxies_must_be_a_count(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "two")
+    with pytest.raises(ConfigError) as caught:
+        settings_for("development")
+    assert "TRUSTED_PROXIES" in str(caught.value)
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    assert settings_for("development").TRUSTED_PROXIES == 2
