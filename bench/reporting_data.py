@@ -497,9 +497,12 @@ def _allocations(
                     }
                 )
         if len(allocations) >= 50_000:
+            # The renewals first: their allocations refer to them.
+            for model, rows in ((Application, applications), (StatusChange, changes)):
+                _insert(model, rows)
             _insert(Allocation, allocations)
             db.session.commit()
-            allocations = []
+            applications, changes, allocations = [], [], []
     _insert(Application, applications)
     _insert(StatusChange, changes)
     _insert(Allocation, allocations)
