@@ -33,6 +33,12 @@ class VersionedForm(FlaskForm):
         return int(raw) if raw and str(raw).isdigit() else None
 
 
+class ConfirmChangeForm(VersionedForm):
+    """Confirms a change to a versioned record (publishing or retiring a version)."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
 def apply_domain_error(form: FlaskForm, message: str, field: str | None) -> None:
     """Show a service's DomainError beside its field (or the first field) in the error summary."""
     target = getattr(form, field, None) if field else None

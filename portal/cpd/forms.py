@@ -17,7 +17,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    HiddenField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -237,11 +236,6 @@ class FeedbackForm(FlaskForm):
         widget=GovCheckboxInput(),
     )
     submit = SubmitField("Save feedback", widget=GovSubmitInput())
-
-
-class ConfirmChangeForm(FlaskForm):
-    version_id = HiddenField()
-    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class ImportForm(FlaskForm):

@@ -29,10 +29,10 @@ from portal.core.errors import DomainError
 from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission, require_sign_in
 from portal.core.uploads import UploadStore, send_stored
+from portal.core.versioned_documents import DocumentKind, confirm_change
 from portal.cpd import audit_queries, bp, policies, queries, services
 from portal.cpd.diff import diff_requirements
 from portal.cpd.forms import (
-    ConfirmChangeForm,
     ConfirmImportForm,
     CorrectionForm,
     EntryForm,
@@ -654,56 +654,33 @@ def show_requirement_changes(requirements_id: int) -> View:
     )
 
 
-def _confirm(requirements_id: int, *, action: str) -> View:
-    version = _load_version(requirements_id)
-    current = queries.published_requirements(version.scheme_id)
-    allowed = (
-        version.status is RequirementStatus.DRAFT
-        if action == "publish"
-        else version.status is not RequirementStatus.RETIRED
-    )
-    if not allowed:
-        abort(404)
-    form = ConfirmChangeForm(version_id=version.version_id)
-    if form.validate_on_submit():
-        try:
-            if str(version.version_id) != form.version_id.data:
-                raise DomainError(STALE_REQUIREMENTS, field="submit")
-            if action == "publish":
-                services.publish_requirements(current_user, version)
-            else:
-                services.retire_requirements(current_user, version)
-        except DomainError as exc:
-            db.session.rollback()
-            version = _load_version(requirements_id)
-            form.version_id.data = str(version.version_id)
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
-            done = "is now in force" if action == "publish" else "is retired"
-            flash(f"Version {version.version} of the CPD requirements {done}.", "success")
-            return redirect(url_for("cpd.show_requirements", requirements_id=version.id))
-    changes = None
-    if action == "publish":
-        changes = diff_requirements(
-            queries.document_of(current) if current else None, queries.document_of(version)
-        )
-    return render_template(
-        f"cpd/{action}_requirements.html",
-        version=version,
-        current=current,
-        changes=changes,
-        form=form,
-    )
+REQUIREMENTS = DocumentKind(
+    load=_load_version,
+    in_use=lambda version: queries.published_requirements(version.scheme_id),
+    document_of=queries.document_of,
+    diff=diff_requirements,
+    publish=services.publish_requirements,
+    retire=services.retire_requirements,
+    draft=RequirementStatus.DRAFT,
+    retired=RequirementStatus.RETIRED,
+    stale=STALE_REQUIREMENTS,
+    done={
+        "publish": "Version {version} of the CPD requirements is now in force.",
+        "retire": "Version {version} of the CPD requirements is retired.",
+    },
+    template="cpd/{action}_requirements.html",
+    name="version",
+    shown_at=lambda version: url_for("cpd.show_requirements", requirements_id=version.id),
+)
 
 
 @bp.route("/requirements/<int:requirements_id>/publish", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_CPD)
 def publish_requirements(requirements_id: int) -> View:
-    return _confirm(requirements_id, action="publish")
+    return confirm_change(REQUIREMENTS, requirements_id, "publish")
 
 
 @bp.route("/requirements/<int:requirements_id>/retire", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_CPD)
 def retire_requirements(requirements_id: int) -> View:
-    return _confirm(requirements_id, action="retire")
+    return confirm_change(REQUIREMENTS, requirements_id, "retire")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal.core.errors import DomainError
-from portal.core.forms import apply_domain_error
 from portal.core.permissions import Permission, require_permission
-from portal.extensions import db
+from portal.core.versioned_documents import DocumentKind, confirm_change
 from portal.framework import bp, queries, services
 from portal.framework.diff import diff_frameworks
-from portal.framework.forms import ConfirmChangeForm
 from portal.framework.models import FrameworkStatus, FrameworkVersion
 
 View = str | Response | tuple[str, int]
@@ -66,55 +62,33 @@ def show_changes(framework_id: int) -> View:
     )
 
 
-def _confirm(framework_id: int, *, action: str) -> View:
-    framework = _load(framework_id)
-    current = queries.published_framework(framework.scheme_id)
-    allowed = (
-        framework.status is FrameworkStatus.DRAFT
-        if action == "publish"
-        else framework.status is not FrameworkStatus.RETIRED
-    )
-    if not allowed:
-        abort(404)
-    form = ConfirmChangeForm(version_id=framework.version_id)
-    if form.validate_on_submit():
-        try:
-            if str(framework.version_id) != form.version_id.data:
-                raise DomainError(STALE, field="submit")
-            if action == "publish":
-                services.publish_framework(current_user, framework)
-            else:
-                services.retire_framework(current_user, framework)
-        except DomainError as exc:
-            db.session.rollback()
-            framework = _load(framework_id)
-            apply_domain_error(form, exc.message, exc.field)
-        else:
-            db.session.commit()
-            done = "is now in use" if action == "publish" else "is retired"
-            flash(f"Version {framework.version} of the framework {done}.", "success")
-            return redirect(url_for("framework.show_framework", framework_id=framework.id))
-    changes = None
-    if action == "publish":
-        changes = diff_frameworks(
-            queries.document_of(current) if current else None, queries.document_of(framework)
-        )
-    return render_template(
-        f"framework/{action}_framework.html",
-        framework=framework,
-        current=current,
-        changes=changes,
-        form=form,
-    )
+FRAMEWORKS = DocumentKind(
+    load=_load,
+    in_use=lambda framework: queries.published_framework(framework.scheme_id),
+    document_of=queries.document_of,
+    diff=diff_frameworks,
+    publish=services.publish_framework,
+    retire=services.retire_framework,
+    draft=FrameworkStatus.DRAFT,
+    retired=FrameworkStatus.RETIRED,
+    stale=STALE,
+    done={
+        "publish": "Version {version} of the framework is now in use.",
+        "retire": "Version {version} of the framework is retired.",
+    },
+    template="framework/{action}_framework.html",
+    name="framework",
+    shown_at=lambda framework: url_for("framework.show_framework", framework_id=framework.id),
+)
 
 
 @bp.route("/<int:framework_id>/publish", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_FRAMEWORKS)
 def publish_framework(framework_id: int) -> View:
-    return _confirm(framework_id, action="publish")
+    return confirm_change(FRAMEWORKS, framework_id, "publish")
 
 
 @bp.route("/<int:framework_id>/retire", methods=["GET", "POST"])
 @require_permission(Permission.MANAGE_FRAMEWORKS)
 def retire_framework(framework_id: int) -> View:
-    return _confirm(framework_id, action="retire")
+    return confirm_change(FRAMEWORKS, framework_id, "retire")

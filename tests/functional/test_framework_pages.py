@@ -77,6 +77,12 @@ def test_publishing_a_version_that_changed_meanwhile_keeps_the_admin_informed(cl
     )
     db.session.refresh(second)
     assert second.status is FrameworkStatus.DRAFT
+    # The page shows the version as it is now, and confirming again acts on that.
+    shown = soup.select_one("input[name=version_id]")["value"]
+    assert shown == str(second.version_id) != str(stale)
+    submit(client, f"/admin/frameworks/{second.id}/publish", {"version_id": shown})
+    db.session.refresh(second)
+    assert second.status is FrameworkStatus.PUBLISHED
 
 
 def test_only_drafts_have_a_publish_page_and_retired_versions_no_retire_page(client):
