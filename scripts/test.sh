@@ -46,7 +46,7 @@ trap 'rm -rf "$logs"' EXIT
 step "Test suite on SQLite and on PostgreSQL, side by side"
 env -u TEST_DATABASE_URL \
   TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}" \
-  $bin/pytest -p no:randomly --basetemp="$logs/sqlite-tmp" "$@" >"$logs/sqlite.log" 2>&1 &
+  $bin/pytest -p no:randomly --durations=15 --basetemp="$logs/sqlite-tmp" "$@" >"$logs/sqlite.log" 2>&1 &
 sqlite_pid=$!
 
 pg_url="${TEST_DATABASE_URL:-}"
@@ -64,7 +64,7 @@ pg_pid=""
 if [ -n "$pg_url" ]; then
   TEST_DATABASE_URL="$pg_url" \
     TEST_REDIS_URL="${TEST_PG_REDIS_URL:-redis://127.0.0.1:6379/13}" \
-    $bin/pytest -p no:randomly --basetemp="$logs/postgresql-tmp" "$@" >"$logs/postgresql.log" 2>&1 &
+    $bin/pytest -p no:randomly --durations=15 --basetemp="$logs/postgresql-tmp" "$@" >"$logs/postgresql.log" 2>&1 &
   pg_pid=$!
 fi
 
