@@ -49,6 +49,7 @@ from portal.auth.identity_providers import (
     provider_named,
 )
 from portal.auth.models import BrowserSession, User
+from portal.auth.passwords import fingerprint
 from portal.core.errors import DomainError
 from portal.core.forms import ActionForm, apply_domain_error
 from portal.core.permissions import public, require_sign_in
@@ -254,6 +255,7 @@ def sign_in() -> View:
 PENDING_USER = "mfa_pending_user"
 PENDING_SINCE = "mfa_pending_since"
 PENDING_NEXT = "mfa_pending_next"
+PENDING_MARK = "mfa_pending_mark"
 # The password (or provider) step is good for this long while the second factor is awaited.
 SECOND_FACTOR_WINDOW = 10 * 60
 PENDING_PROVIDER = "mfa_pending_provider"
@@ -337,6 +339,9 @@ def _await_second_factor(user: User, next_url: str) -> None:
     session[PENDING_USER] = user.id
     session[PENDING_SINCE] = time.time()
     session[PENDING_NEXT] = next_url
+    # The password as it was (a short digest of its hash), so a first step passed before a
+    # password reset can't be finished after it.
+    session[PENDING_MARK] = fingerprint(user.password_hash)
 
 
 def _pending_user() -> User | None:
@@ -348,6 +353,8 @@ def _pending_user() -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         return None
+    if session.get(PENDING_MARK) != fingerprint(user.password_hash):
+        return None  # the password changed since the first step: start again
     return user
 
 

@@ -12,9 +12,12 @@ from tests.conftest import SERVICE_NAME
 from tests.factories import DEFAULT_PASSWORD, count, make_user
 from tests.support import (
     browser_session_of,
+    csrf_token,
     current_code,
     error_messages,
+    link_in,
     page_checks,
+    path_of,
     sign_in_as,
     submit,
 )
@@ -82,6 +85,34 @@ def test_the_password_step_is_good_for_ten_minutes(client):
     with client.session_transaction() as session:
         session["mfa_pending_since"] -= 11 * 60
     assert client.get("/sign-in/security-code").headers["Location"] == "/sign-in"
+
+
+def test_a_password_reset_cancels_a_half_finished_sign_in(client):
+    """Someone who passed the password step must start again once the password is reset
+    (from another browser), even with a good code."""
+    admin = make_user(roles=[Role.ADMINISTRATOR])
+    _password_step(client, admin)
+    token = csrf_token(client.get("/sign-in/security-code").get_data(as_text=True))
+    elsewhere = client.application.test_client()
+    submit(elsewhere, "/forgot-password", {"email": admin.email})
+    body = db.session.scalar(
+        sa.select(OutboxMessage.body_text)
+        .where(OutboxMessage.to_address == admin.email)
+        .order_by(OutboxMessage.id.desc())
+    )
+    reset = path_of(link_in(body))
+    new = "a brand new passphrase 2026"
+    changed = submit(elsewhere, reset, {"password": new, "confirm_password": new})
+    assert changed.status_code == 302, error_messages(
+        page_checks(changed, service_name=SERVICE_NAME)
+    )
+    done = client.post(
+        "/sign-in/security-code", data={"code": current_code(admin), "csrf_token": token}
+    )
+    assert done.headers["Location"] == "/sign-in"
+    assert client.get("/sign-in/security-code").headers["Location"] == "/sign-in"
+    assert count(BrowserSession, BrowserSession.user_id == admin.id) == 0
+    assert client.get("/admin").status_code == 302
 
 
 def test_a_code_is_never_accepted_twice(client):
