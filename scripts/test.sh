@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: lint and type checks, then the whole suite on SQLite and on PostgreSQL.
+# `make test`: the whole suite on SQLite and on PostgreSQL, side by side, and the lint, type and
+# security checks (once the shorter SQLite pass has freed a core).
 # With CI=true a missing PostgreSQL, browser or advisory service fails the run instead of skipping.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,17 +27,20 @@ else
   echo "WARNING: no Chromium; the browser tests will be skipped." >&2
 fi
 
-step "Lint (ruff), architecture (import-linter), types (mypy)"
-$bin/ruff check . || fail "ruff"
-$bin/ruff format --check . || fail "ruff format (run: .venv/bin/ruff format .)"
-$bin/lint-imports --no-cache || fail "import-linter"
-$bin/mypy || fail "mypy"
+# The code checks: run on the core the SQLite pass frees, while the PostgreSQL pass goes on.
+checks() {
+  step "Lint (ruff), architecture (import-linter), types (mypy)"
+  $bin/ruff check . || { echo "FAILED: ruff" >&2; return 1; }
+  $bin/ruff format --check . || { echo "FAILED: ruff format (run: .venv/bin/ruff format .)" >&2; return 1; }
+  $bin/lint-imports --no-cache || { echo "FAILED: import-linter" >&2; return 1; }
+  $bin/mypy || { echo "FAILED: mypy" >&2; return 1; }
 
-step "Security: bandit (code), pip-audit (installed packages)"
-# Every finding is fixed or marked in the code with `# nosec BXXX` and its reason.
-$bin/bandit -q -c pyproject.toml -r portal || fail "bandit"
-# Known vulnerabilities fail; an unreachable advisory service warns, or fails with CI=true.
-$bin/python scripts/audit_dependencies.py || fail "pip-audit"
+  step "Security: bandit (code), pip-audit (installed packages)"
+  # Every finding is fixed or marked in the code with `# nosec BXXX` and its reason.
+  $bin/bandit -q -c pyproject.toml -r portal || { echo "FAILED: bandit" >&2; return 1; }
+  # Known vulnerabilities fail; an unreachable advisory service warns, or fails with CI=true.
+  $bin/python scripts/audit_dependencies.py || { echo "FAILED: pip-audit" >&2; return 1; }
+}
 
 # The two passes run side by side (one core each), each with its own temporary folder and its
 # own Redis databases, and their reports are printed one after the other.
@@ -75,6 +79,7 @@ if [ -n "$pg_url" ]; then
 fi
 
 wait "$sqlite_pid" || status=1
+checks || status=1
 step "Test suite on SQLite"
 cat "$logs/sqlite.log"
 if [ -n "$pg_pid" ]; then
