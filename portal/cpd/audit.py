@@ -466,6 +466,21 @@ def _propose(selection: CpdAuditSelection, reason: str) -> None:
     )
 
 
+def _check_proposal(
+    actor: User, selection: CpdAuditSelection, version_id: int | None
+) -> AccreditationStatus:
+    """The proposed status, once it is an administrator deciding, on the audit as they saw
+    it, with a proposed change still to decide."""
+    if not actor.has_permission(Permission.MANAGE_CPD) or not actor.has_permission(
+        Permission.MANAGE_ACCREDITATIONS
+    ):
+        raise NotPermitted("Only administrators decide proposed changes of status.")
+    _check_version(selection, version_id)
+    if selection.status is not AuditStatus.PROPOSED or selection.proposed_status is None:
+        raise InvalidTransition("There is no proposed change to decide.", field="decision")
+    return selection.proposed_status
+
+
 def decide_proposal(
     actor: User,
     selection: CpdAuditSelection,
@@ -477,20 +492,14 @@ def decide_proposal(
     """An administrator accepts the proposed change of accreditation status (made through the
     accreditation record, with the reason, and emailed) or rejects it; either closes the
     audit."""
-    if not actor.has_permission(Permission.MANAGE_CPD) or not actor.has_permission(
-        Permission.MANAGE_ACCREDITATIONS
-    ):
-        raise NotPermitted("Only administrators decide proposed changes of status.")
-    _check_version(selection, version_id)
-    if selection.status is not AuditStatus.PROPOSED or selection.proposed_status is None:
-        raise InvalidTransition("There is no proposed change to decide.", field="decision")
+    proposed = _check_proposal(actor, selection, version_id)
     if not note.strip():
         raise DomainError("Give the reason for your decision", field="note")
     if accept:
         accreditation.change_record_status(
             actor,
             selection.record,
-            selection.proposed_status,
+            proposed,
             reason=f"CPD audit: {selection.proposal_reason}. {note.strip()}",
             version_id=None,
         )
@@ -502,8 +511,7 @@ def decide_proposal(
         actor,
         selection,
         AuditStatus.CLOSED,
-        f"proposed {selection.proposed_status.label.lower()} "
-        f"{'accepted' if accept else 'rejected'}: {note.strip()}",
+        f"proposed {proposed.label.lower()} {'accepted' if accept else 'rejected'}: {note.strip()}",
     )
     if not accept:
         _email(
@@ -527,13 +535,7 @@ def give_more_time(
     """Instead of accepting or rejecting a proposed change of status, an administrator gives
     the reviewer until a new deadline for what was overdue: the audit goes back to that stage,
     the reminder and the daily escalation start again, and the reviewer is emailed."""
-    if not actor.has_permission(Permission.MANAGE_CPD) or not actor.has_permission(
-        Permission.MANAGE_ACCREDITATIONS
-    ):
-        raise NotPermitted("Only administrators decide proposed changes of status.")
-    _check_version(selection, version_id)
-    if selection.status is not AuditStatus.PROPOSED or selection.proposed_status is None:
-        raise InvalidTransition("There is no proposed change to decide.", field="decision")
+    proposed = _check_proposal(actor, selection, version_id)
     if new_deadline is None:
         raise DomainError("Enter the new deadline", field="new_deadline")
     if new_deadline <= today:
@@ -555,7 +557,7 @@ def give_more_time(
         actor,
         selection,
         AuditStatus.DEVELOPMENT_PLAN if planning else AuditStatus.REQUESTED,
-        f"proposed {selection.proposed_status.label.lower()} not made; more time for the "
+        f"proposed {proposed.label.lower()} not made; more time for the "
         f"{what}, until {format_date(new_deadline)}: {note.strip()}",
     )
     _email(

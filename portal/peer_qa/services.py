@@ -566,6 +566,18 @@ def _check_peer(found: queries.Candidates, person: User, field: str) -> None:
         )
 
 
+def _tell_peer(person: User, review: QaReview, assessment: PeerAssessment) -> None:
+    """Email a peer assessor the review they are to assess (blind: no author named)."""
+    queue_email(
+        person.email,
+        f"Peer QA: review {review.reference} to assess",
+        "qa_peer_allocated",
+        review=review,
+        name=person.name,
+        link=external_url("peer_qa.score_review", assessment_id=assessment.id),
+    )
+
+
 def allocate_peers(
     actor: User, review: QaReview, first: User, second: User, *, today: date
 ) -> list[PeerAssessment]:
@@ -588,14 +600,7 @@ def allocate_peers(
     _change_status(review, QaStatus.IN_ASSESSMENT, Mover.QA_LEAD, actor)
     db.session.flush()
     for assessment, person in zip(made, (first, second), strict=True):
-        queue_email(
-            person.email,
-            f"Peer QA: review {review.reference} to assess",
-            "qa_peer_allocated",
-            review=review,
-            name=person.name,
-            link=external_url("peer_qa.score_review", assessment_id=assessment.id),
-        )
+        _tell_peer(person, review, assessment)
     db.session.flush()
     return made
 
@@ -673,14 +678,7 @@ def replace_peer(
         scores_removed=int(saved),
         reason=reason,
     )
-    queue_email(
-        replacement.email,
-        f"Peer QA: review {review.reference} to assess",
-        "qa_peer_allocated",
-        review=review,
-        name=replacement.name,
-        link=external_url("peer_qa.score_review", assessment_id=assessment.id),
-    )
+    _tell_peer(replacement, review, assessment)
     db.session.flush()
     return assessment
 
