@@ -533,6 +533,7 @@ def _cpd_audits(
         AuditStatus.DEVELOPMENT_PLAN: AuditOutcome.NOT_MET,
     }
     cycles, selections = [], []
+    user_of = {r[0]: r[1] for r in records}
     for n, days_ago in enumerate((730, 365, 40)):
         cycle_id = last_cycle + n
         opened = today - timedelta(days=days_ago)
@@ -555,7 +556,6 @@ def _cpd_audits(
                 "under_audit": [],
             }
         )
-        user_of = {r[0]: r[1] for r in records}
         for record_id in drawn:
             status = rng.choice(under_way if days_ago < 365 else finished)
             outcome = outcome_of.get(status)
